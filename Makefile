@@ -1,0 +1,48 @@
+# CT Portal everyday commands. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## build .venv with the pinned dependencies
+
+migrate: $(STAMP) ## apply migrations to the configured database
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate ## load the demo data (idempotent)
+	$(BIN)/python manage.py load_demo
+
+run: demo ## serve the portal with demo data at http://$(HOST):$(PORT)
+	$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMP) ## run the test suite (DATABASE_URL picks the database; SQLite by default)
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff lint and format check, missing migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=ctportal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP) ## benchmarks: print figures and ratios
+	$(BIN)/python -m tests.bench
+
+.PHONY: help install migrate demo run test lint format bench

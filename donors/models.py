@@ -1,0 +1,150 @@
+import datetime
+
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from ctportal.models import TimeStampedModel
+from ctportal.money import MONEY_DIGITS, RATE_DIGITS, Currency
+from organisations.models import Organisation
+from projects.models import Project
+
+
+class ExchangeRate(TimeStampedModel):
+    """The UN operational rate of exchange for one currency and month, as USD per unit."""
+
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    month = models.DateField(help_text="First day of the month the rate applies to.")
+    usd_per_unit = models.DecimalField(**RATE_DIGITS)
+    source = models.CharField(max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["currency", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "month"], name="uniq_rate_per_month"),
+            models.CheckConstraint(condition=models.Q(usd_per_unit__gt=0), name="rate_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.month:%Y-%m} = USD {self.usd_per_unit}"
+
+
+class FundingAgreement(TimeStampedModel):
+    """A donor's contribution: an amount in its own currency, committed for a period."""
+
+    donor = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="agreements_funded",
+        limit_choices_to={"kind": Organisation.Kind.DONOR},
+    )
+    implementer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="agreements_implemented",
+        limit_choices_to={"kind": Organisation.Kind.IMPLEMENTER},
+    )
+    reference = models.CharField(max_length=60, unique=True)
+    title = models.CharField(max_length=250)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    amount = models.DecimalField(**MONEY_DIGITS, help_text="The commitment, in the currency.")
+    usd_rate = models.DecimalField(**RATE_DIGITS, help_text="Rate of the month of signature.")
+    amount_usd = models.DecimalField(**MONEY_DIGITS)
+    signed_on = models.DateField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["donor__short_name", "reference"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="agreement_amount_gt_0"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="agreement_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.donor})"
+
+
+class Allocation(TimeStampedModel):
+    """The part of an agreement that funds one project, in the agreement's currency."""
+
+    agreement = models.ForeignKey(
+        FundingAgreement, on_delete=models.PROTECT, related_name="allocations"
+    )
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY_DIGITS)
+    amount_usd = models.DecimalField(**MONEY_DIGITS, help_text="At the agreement's rate.")
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "project__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "project"], name="uniq_allocation"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_amount_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference} -> {self.project.code}"
+
+    @property
+    def currency(self) -> str:
+        return self.agreement.currency
+
+
+class Disbursement(TimeStampedModel):
+    """A tranche: planned date and amount; once received, the actual date and amount."""
+
+    agreement = models.ForeignKey(
+        FundingAgreement, on_delete=models.PROTECT, related_name="disbursements"
+    )
+    planned_date = models.DateField()
+    planned_amount = models.DecimalField(**MONEY_DIGITS)
+    received_date = models.DateField(null=True, blank=True)
+    received_amount = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    # Each figure keeps the rate of its own month: the plan at the planned month's
+    # rate, the receipt at the rate of the month the money arrived.
+    planned_usd_rate = models.DecimalField(**RATE_DIGITS)
+    planned_amount_usd = models.DecimalField(**MONEY_DIGITS)
+    received_usd_rate = models.DecimalField(**RATE_DIGITS, null=True, blank=True)
+    received_amount_usd = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["agreement", "planned_date", "id"]
+        indexes = [
+            models.Index(fields=["agreement", "planned_date"]),
+            models.Index(fields=["received_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_amount__gt=0), name="disbursement_planned_gt_0"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(received_date__isnull=True, received_amount__isnull=True)
+                    | models.Q(received_date__isnull=False, received_amount__gt=0)
+                ),
+                name="disbursement_received_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference} tranche {self.planned_date}"
+
+    @property
+    def currency(self) -> str:
+        return self.agreement.currency
+
+    @property
+    def is_received(self) -> bool:
+        return self.received_date is not None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return not self.is_received and self.planned_date < today
