@@ -36,6 +36,26 @@ class NapArea(models.Model):
         return f"NAP {self.version} #{self.number}: {self.title}"
 
 
+class ExchangeRate(TimeStampedModel):
+    """The UN operational rate of exchange for one currency and month, as USD per unit."""
+
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    month = models.DateField(help_text="First day of the month the rate applies to.")
+    usd_per_unit = models.DecimalField(**RATE_DIGITS)
+    source = models.CharField(max_length=200)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["currency", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "month"], name="uniq_rate_per_month"),
+            models.CheckConstraint(condition=models.Q(usd_per_unit__gt=0), name="rate_gt_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.month:%Y-%m} = USD {self.usd_per_unit}"
+
+
 class CountryProgramme(TimeStampedModel):
     code = models.CharField(max_length=30, unique=True)
     title = models.CharField(max_length=250)

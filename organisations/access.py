@@ -1,0 +1,145 @@
+"""Who may see and do what: the one place every page, API, export and report asks.
+
+Objects a user may not see are filtered out of querysets (a page gets a 404), and
+actions a user may not take raise PermissionDenied (a 403). Nothing else decides.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from organisations.models import Membership, Organisation, Role
+
+MANAGERS = frozenset({Role.PROGRAMME_MANAGER})
+# Roles that see every project and approved workplan of the programme (not money detail
+# of agreements, which stays with managers and each agreement's own donor).
+PROGRAMME_WIDE = frozenset({Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT, Role.ADMINISTRATOR})
+
+
+def membership_of(user) -> Membership | None:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return None
+    try:
+        return user.membership
+    except Membership.DoesNotExist:
+        return None
+
+
+def role_of(user) -> str | None:
+    if getattr(user, "is_superuser", False):
+        return Role.ADMINISTRATOR
+    membership = membership_of(user)
+    return membership.role if membership else None
+
+
+def organisation_of(user) -> Organisation | None:
+    membership = membership_of(user)
+    return membership.organisation if membership else None
+
+
+def has_role(user, *roles: str) -> bool:
+    return role_of(user) in roles
+
+
+def is_manager(user) -> bool:
+    return role_of(user) in MANAGERS
+
+
+def is_programme_wide(user) -> bool:
+    return role_of(user) in PROGRAMME_WIDE
+
+
+def is_donor_viewer(user) -> bool:
+    return role_of(user) == Role.DONOR_VIEWER
+
+
+def is_counterpart(user) -> bool:
+    return role_of(user) == Role.COUNTERPART_STAFF
+
+
+def donor_of(user) -> Organisation | None:
+    """The donor whose figures a donor viewer may see; None for every other role."""
+    if not is_donor_viewer(user):
+        return None
+    return organisation_of(user)
+
+
+def require(allowed: bool, message: str = "You may not do this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+# --- What each role may see ---------------------------------------------------
+
+
+def visible_projects(user, queryset: QuerySet) -> QuerySet:
+    """Projects the user may open: all for programme-wide roles; a donor's funded ones;
+    a counterpart's own (as project counterpart or lead of an activity)."""
+    role = role_of(user)
+    if role in PROGRAMME_WIDE:
+        return queryset
+    org = organisation_of(user)
+    if role == Role.DONOR_VIEWER and org:
+        return queryset.filter(allocations__agreement__donor=org).distinct()
+    if role == Role.COUNTERPART_STAFF and org:
+        return queryset.filter(counterparts=org).distinct()
+    return queryset.none()
+
+
+def visible_agreements(user, queryset: QuerySet) -> QuerySet:
+    """Agreement-level money: managers and administrators all; a donor only its own."""
+    role = role_of(user)
+    if role in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR):
+        return queryset
+    if role == Role.DONOR_VIEWER and organisation_of(user):
+        return queryset.filter(donor=organisation_of(user))
+    return queryset.none()
+
+
+def can_see_money(user) -> bool:
+    return role_of(user) in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.DONOR_VIEWER)
+
+
+def visible_workplan_versions(user, queryset: QuerySet) -> QuerySet:
+    """Managers and the EWG secretariat see every version; others only what was approved
+    (in force or superseded), donors only for sub-programmes their money reaches."""
+    role = role_of(user)
+    if role in PROGRAMME_WIDE:
+        return queryset
+    decided = queryset.filter(status__in=["approved", "superseded"])
+    if role == Role.COUNTERPART_STAFF:
+        return decided
+    if role == Role.DONOR_VIEWER and organisation_of(user):
+        return decided.filter(
+            workplan__sub_programme__projects__allocations__agreement__donor=organisation_of(user)
+        ).distinct()
+    return queryset.none()
+
+
+# --- What each role may do ----------------------------------------------------
+
+
+def can_manage_money(user) -> bool:
+    return is_manager(user)
+
+
+def can_edit_workplans(user) -> bool:
+    return is_manager(user)
+
+
+def can_submit_workplans(user) -> bool:
+    return has_role(user, Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT)
+
+
+def can_record_meetings(user) -> bool:
+    return has_role(user, Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT)
+
+
+def can_report_progress_for(user, lead_counterpart_id: int) -> bool:
+    """Only counterpart staff of the organisation that leads the activity."""
+    org = organisation_of(user)
+    return is_counterpart(user) and org is not None and org.pk == lead_counterpart_id
+
+
+def can_review_progress(user) -> bool:
+    return is_manager(user)
