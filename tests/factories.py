@@ -349,3 +349,61 @@ class AchievedValueFactory(factory.django.DjangoModelFactory):
     update = factory.SubFactory(ProgressUpdateFactory)
     indicator = factory.SubFactory(IndicatorFactory)
     value = Decimal("10")
+
+
+# --- donors: agreements in a donor currency and received tranches ----------------
+
+
+class EurAgreementFactory(FundingAgreementFactory):
+    """EUR 1,000,000 signed in January 2023 at the factory EUR rate of 1.08."""
+
+    currency = "EUR"
+    usd_rate = Decimal("1.08")
+    signed_on = datetime.date(2023, 1, 15)
+    start_date = datetime.date(2023, 2, 1)
+    end_date = datetime.date(2025, 12, 31)
+
+
+class ReceivedDisbursementFactory(DisbursementFactory):
+    """A tranche received in full on its planned date, at its planned rate."""
+
+    received_date = factory.LazyAttribute(lambda d: d.planned_date)
+    received_amount = factory.LazyAttribute(lambda d: d.planned_amount)
+    received_usd_rate = factory.LazyAttribute(lambda d: d.planned_usd_rate)
+    received_amount_usd = factory.LazyAttribute(
+        lambda d: (d.received_amount * d.received_usd_rate).quantize(Decimal("0.01"))
+    )
+
+
+# --- workplans: meeting documents, evidence files, progress transitions ------------
+
+
+class MeetingDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workplans.MeetingDocument"
+
+    meeting = factory.SubFactory(EwgMeetingFactory)
+    title = "Minutes of the EWG meeting"
+    file = factory.django.FileField(filename="minutes.pdf", data=b"%PDF-1.4\n%minutes\n")
+
+
+class EvidenceFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workplans.EvidenceFile"
+
+    update = factory.SubFactory(ProgressUpdateFactory)
+    file = factory.django.FileField(filename="attendance.pdf", data=b"%PDF-1.4\n%evidence\n")
+    original_name = "attendance.pdf"
+    content_type = "application/pdf"
+    size = 18
+    uploaded_by = factory.SelfAttribute("update.author")
+
+
+class ProgressTransitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workplans.ProgressTransition"
+
+    update = factory.SubFactory(ProgressUpdateFactory)
+    from_state = "draft"
+    to_state = "submitted"
+    by = factory.SelfAttribute("update.author")

@@ -1,0 +1,196 @@
+"""Admin for agreements, allocations and tranches: thin, every write through donors.services.
+
+The forms' clean() runs the services' validation (under the agreement's row lock, which
+the admin's atomic change view holds until save), so a broken rule shows on its field;
+save_model and delete_model then call the services, never Model.save() or delete().
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from ctportal.money import Money
+from donors.forms import AllocationForm, DisbursementForm, FundingAgreementForm
+from donors.models import Allocation, Disbursement, FundingAgreement
+from donors.selectors import agreement_annotate_totals
+from donors.services import (
+    agreement_create,
+    agreement_delete,
+    agreement_update,
+    allocation_create,
+    allocation_delete,
+    allocation_update,
+    disbursement_create,
+    disbursement_delete,
+    disbursement_update,
+)
+
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+def _money(amount: Any, currency: str) -> str:
+    return "-" if amount is None else str(Money(amount, currency))
+
+
+def _copy_saved(obj: models.Model, saved: models.Model) -> None:
+    """The admin goes on using its own instance (change message, redirect): give it what
+    the service saved."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def _form_values(form: Any) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in form.fields}
+
+
+@admin.register(FundingAgreement)
+class FundingAgreementAdmin(SimpleHistoryAdmin):
+    form = FundingAgreementForm
+    list_display = (
+        "reference",
+        "donor",
+        "title",
+        "commitment",
+        "amount_usd",
+        "allocated_amount",
+        "received_amount",
+        "start_date",
+        "end_date",
+    )
+    list_filter = ("donor", "currency")
+    list_select_related = ("donor",)
+    search_fields = ("reference", "title", "donor__short_name", "donor__name")
+    readonly_fields = ("usd_rate", "amount_usd", *TIMESTAMPS)
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return agreement_annotate_totals(queryset=super().get_queryset(request))
+
+    @admin.display(description="Commitment", ordering="amount")
+    def commitment(self, obj: FundingAgreement) -> str:
+        return _money(obj.amount, obj.currency)
+
+    @admin.display(description="Allocated", ordering="allocated")
+    def allocated_amount(self, obj: FundingAgreement) -> str:
+        return _money(obj.allocated, obj.currency)
+
+    @admin.display(description="Received", ordering="received")
+    def received_amount(self, obj: FundingAgreement) -> str:
+        return _money(obj.received, obj.currency)
+
+    def save_model(self, request: HttpRequest, obj: FundingAgreement, form: Any, change: bool):
+        if change:
+            saved = agreement_update(agreement=obj, user=request.user, **_form_values(form))
+        else:
+            saved = agreement_create(user=request.user, **_form_values(form))
+        _copy_saved(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: FundingAgreement) -> None:
+        agreement_delete(agreement=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        for agreement in queryset.order_by("pk"):
+            agreement_delete(agreement=agreement, user=request.user)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(SimpleHistoryAdmin):
+    form = AllocationForm
+    list_display = ("agreement", "project", "allocated", "amount_usd")
+    list_filter = ("agreement__donor", "agreement__currency")
+    list_select_related = ("agreement", "agreement__donor", "project")
+    search_fields = ("agreement__reference", "project__code", "project__title")
+    readonly_fields = ("amount_usd", *TIMESTAMPS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Allocation | None = None):
+        # allocation_update changes the amount only: another project is another allocation.
+        if obj is not None:
+            return ("agreement", "project", *self.readonly_fields)
+        return self.readonly_fields
+
+    @admin.display(description="Amount", ordering="amount")
+    def allocated(self, obj: Allocation) -> str:
+        return _money(obj.amount, obj.agreement.currency)
+
+    def save_model(self, request: HttpRequest, obj: Allocation, form: Any, change: bool) -> None:
+        data = _form_values(form)
+        if change:
+            saved = allocation_update(
+                allocation=obj, amount=data["amount"], notes=data["notes"], user=request.user
+            )
+        else:
+            saved = allocation_create(user=request.user, **data)
+        _copy_saved(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Allocation) -> None:
+        allocation_delete(allocation=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        for allocation in queryset.order_by("pk"):
+            allocation_delete(allocation=allocation, user=request.user)
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(SimpleHistoryAdmin):
+    form = DisbursementForm
+    list_display = (
+        "agreement",
+        "planned_date",
+        "planned",
+        "planned_amount_usd",
+        "received_date",
+        "received",
+        "received_amount_usd",
+        "overdue",
+    )
+    list_filter = (
+        "agreement__donor",
+        "agreement__currency",
+        ("received_date", admin.EmptyFieldListFilter),
+    )
+    list_select_related = ("agreement", "agreement__donor")
+    search_fields = ("agreement__reference", "agreement__donor__short_name", "notes")
+    readonly_fields = (
+        "planned_usd_rate",
+        "planned_amount_usd",
+        "received_usd_rate",
+        "received_amount_usd",
+        *TIMESTAMPS,
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Disbursement | None = None):
+        # A tranche belongs to its agreement for good; the rules are checked against it.
+        if obj is not None:
+            return ("agreement", *self.readonly_fields)
+        return self.readonly_fields
+
+    @admin.display(description="Planned", ordering="planned_amount")
+    def planned(self, obj: Disbursement) -> str:
+        return _money(obj.planned_amount, obj.agreement.currency)
+
+    @admin.display(description="Received", ordering="received_amount")
+    def received(self, obj: Disbursement) -> str:
+        return _money(obj.received_amount, obj.agreement.currency)
+
+    @admin.display(description="Overdue", boolean=True)
+    def overdue(self, obj: Disbursement) -> bool:
+        return obj.is_overdue(timezone.localdate())
+
+    def save_model(self, request: HttpRequest, obj: Disbursement, form: Any, change: bool) -> None:
+        if change:
+            saved = disbursement_update(disbursement=obj, user=request.user, **_form_values(form))
+        else:
+            saved = disbursement_create(user=request.user, **_form_values(form))
+        _copy_saved(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Disbursement) -> None:
+        disbursement_delete(disbursement=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
+        for disbursement in queryset.order_by("pk"):
+            disbursement_delete(disbursement=disbursement, user=request.user)

@@ -1,0 +1,73 @@
+"""Reads for donors: querysets already shaped for the pages, APIs and reports that show them."""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+from django.db.models import BooleanField, Case, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ctportal.money import MONEY_DIGITS
+from donors.models import Allocation, Disbursement, FundingAgreement
+from organisations.access import visible_agreements
+
+
+def _sum_per_agreement(model: type[models.Model], field: str) -> Coalesce:
+    """One correlated subquery per sum: sums over two joins in one query multiply rows."""
+    totals = (
+        model.objects.filter(agreement=OuterRef("pk"))
+        .order_by()
+        .values("agreement")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    money = models.DecimalField(**MONEY_DIGITS)
+    return Coalesce(Subquery(totals, output_field=money), Value(Decimal("0")), output_field=money)
+
+
+def agreement_annotate_totals(*, queryset: models.QuerySet) -> models.QuerySet:
+    """Agreements with allocated, planned and received sums (currency and USD) per row."""
+    return queryset.annotate(
+        allocated=_sum_per_agreement(Allocation, "amount"),
+        allocated_usd=_sum_per_agreement(Allocation, "amount_usd"),
+        planned=_sum_per_agreement(Disbursement, "planned_amount"),
+        received=_sum_per_agreement(Disbursement, "received_amount"),
+        received_usd=_sum_per_agreement(Disbursement, "received_amount_usd"),
+    )
+
+
+def agreement_list(*, user: AbstractBaseUser | AnonymousUser | None) -> models.QuerySet:
+    """The agreements the user may see, with donor, implementer and their totals."""
+    queryset = FundingAgreement.objects.select_related("donor", "implementer")
+    return agreement_annotate_totals(queryset=visible_agreements(user, queryset))
+
+
+def agreement_get(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> FundingAgreement:
+    """One visible agreement with its totals; FundingAgreement.DoesNotExist (a 404) otherwise."""
+    return agreement_list(user=user).get(pk=pk)
+
+
+def disbursement_list(
+    *,
+    user: AbstractBaseUser | AnonymousUser | None,
+    agreement: FundingAgreement | None = None,
+    today: datetime.date | None = None,
+) -> models.QuerySet:
+    """Tranches of the agreements the user may see, with `overdue`: not received and
+    planned before today."""
+    today = today or timezone.localdate()
+    visible = visible_agreements(user, FundingAgreement.objects.all())
+    queryset = Disbursement.objects.filter(agreement__in=visible.values("pk")).select_related(
+        "agreement", "agreement__donor"
+    )
+    if agreement is not None:
+        queryset = queryset.filter(agreement=agreement)
+    return queryset.annotate(
+        overdue=Case(
+            When(received_date__isnull=True, planned_date__lt=today, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
