@@ -1,0 +1,206 @@
+"""Admin for users, organisations and roles, in one place for the administrator.
+
+Each user's membership is edited inline on the user's page. The role decides the staff and
+superuser flags (membership_set keeps them in step), so they are read-only here.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model
+
+from ctportal.exceptions import DomainError
+from organisations.models import Membership, Organisation
+from organisations.services import (
+    membership_set,
+    membership_validate,
+    organisation_create,
+    organisation_update,
+    organisation_validate,
+)
+
+User = get_user_model()
+
+
+def apply_rule(form: forms.Form, rule: Callable[[], Any]) -> None:
+    """Run a service rule inside clean(); its error lands on the field it names."""
+    try:
+        rule()
+    except DomainError as error:
+        if error.field and error.field not in form.fields:
+            form.add_error(None, error.error_dict[error.field])
+        else:
+            form.add_error(None, error)
+
+
+def adopt(obj: Model, saved: Model) -> None:
+    """The admin goes on using the form's instance: give it the row the service saved."""
+    obj.__dict__.update(saved.__dict__)
+
+
+# --- Organisations ------------------------------------------------------------
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "kind", "iati_identifier", "iati_type", "notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if all(cleaned.get(name) for name in ("name", "short_name", "kind")):
+            apply_rule(
+                self,
+                lambda: organisation_validate(
+                    organisation=self.instance,
+                    name=cleaned["name"],
+                    short_name=cleaned["short_name"],
+                    kind=cleaned["kind"],
+                    iati_type=cleaned.get("iati_type", ""),
+                ),
+            )
+        return cleaned
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
+    list_display = ["short_name", "name", "kind", "iati_identifier", "iati_type"]
+    list_filter = ["kind"]
+    search_fields = ["short_name", "name", "iati_identifier"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            current = Organisation.objects.get(pk=obj.pk)
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            saved = organisation_update(organisation=current, **changed)
+        else:
+            saved = organisation_create(**form.cleaned_data)
+        adopt(obj, saved)
+
+
+# --- Memberships --------------------------------------------------------------
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "organisation", "role"]
+
+    def member(self) -> Any:
+        if "user" in self.fields:
+            return self.cleaned_data.get("user")
+        return self.instance.user if self.instance.user_id else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("organisation") and cleaned.get("role"):
+            apply_rule(
+                self,
+                lambda: membership_validate(
+                    user=self.member(), organisation=cleaned["organisation"], role=cleaned["role"]
+                ),
+            )
+        return cleaned
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role", "organisation__kind"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__username", "user__email", "organisation__short_name"]
+    autocomplete_fields = ["user", "organisation"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is one user's: another user gets their own.
+        return ["user"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        adopt(
+            obj,
+            membership_set(user=obj.user, organisation=obj.organisation, role=obj.role),
+        )
+
+
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("organisation") and cleaned.get("role"):
+            user = self.instance.user if self.instance.user_id else None
+            apply_rule(
+                self,
+                lambda: membership_validate(
+                    user=user, organisation=cleaned["organisation"], role=cleaned["role"]
+                ),
+            )
+        return cleaned
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    form = MembershipInlineForm
+    min_num = 1
+    max_num = 1
+    extra = 0
+    can_delete = False
+    verbose_name = "organisation and role"
+    verbose_name_plural = "organisation and role"
+
+
+# --- Users --------------------------------------------------------------------
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "membership__organisation",
+        "membership__role",
+        "is_active",
+    ]
+    list_filter = ["is_active", "membership__role", "membership__organisation__kind"]
+    list_select_related = ["membership__organisation"]
+    readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        # Permissions follow the role: only administrators are staff and superusers.
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        ("Important dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # The one membership goes through membership_set, which also sets the flags.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or not inline_form.cleaned_data:
+                continue
+            existed = inline_form.instance.pk is not None
+            membership = membership_set(
+                user=form.instance,
+                organisation=inline_form.cleaned_data["organisation"],
+                role=inline_form.cleaned_data["role"],
+            )
+            if existed:
+                formset.changed_objects.append((membership, inline_form.changed_data))
+            else:
+                formset.new_objects.append(membership)
+        return None
