@@ -239,6 +239,7 @@ class DemoLoader:
                 self._count("budget lines")
         for code, category, spent_on, currency, amount, description in data.EXPENDITURES:
             project = self.projects_by_code[code]
+            description = f"{description} ({data.ILL})"
             if not Expenditure.objects.filter(
                 project=project, spent_on=spent_on, description=description
             ).exists():
@@ -248,7 +249,7 @@ class DemoLoader:
                     spent_on=spent_on,
                     amount=amount,
                     currency=currency,
-                    description=f"{description} ({data.ILL})",
+                    description=description,
                     user=self.manager,
                 )
                 self._count("expenditures")
@@ -336,11 +337,11 @@ class DemoLoader:
                     user=self.manager,
                 )
                 self._count("activities")
-            wp_services.version_submit(version=self.version, user=self.manager)
-            # The demo replays history: the submission really happened before the meeting.
+            # The demo replays history: the submission happened before the EWG met.
             submitted = dt.datetime.combine(spec["submitted_on"], dt.time(10), dt.UTC)
-            WorkplanVersion.objects.filter(pk=self.version.pk).update(submitted_at=submitted)
-            self.version.refresh_from_db()
+            self.version = wp_services.version_submit(
+                version=self.version, user=self.manager, submitted_at=submitted
+            )
         meeting_spec = data.EWG_MEETING
         meeting = EwgMeeting.objects.filter(sub_programme=sp4, date=meeting_spec["date"]).first()
         if meeting is None:

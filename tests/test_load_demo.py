@@ -1,0 +1,94 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Sum
+
+from donors.models import Allocation, Disbursement, FundingAgreement
+from organisations.models import Role
+from workplans.models import Activity, ProgressUpdate, WorkplanVersion
+
+
+def _row_counts() -> dict[str, int]:
+    """Every table of the project's apps, history tables included."""
+    counts = {}
+    for label in ("organisations", "projects", "donors", "workplans", "auth"):
+        for model in apps.get_app_config(label).get_models():
+            counts[model._meta.label] = model.objects.count()
+    return counts
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+
+
+def test_running_load_demo_twice_changes_nothing(demo):
+    before = _row_counts()
+    call_command("load_demo", verbosity=0)
+    assert _row_counts() == before
+    assert before["donors.HistoricalDisbursement"] > 0
+
+
+def test_japans_four_projects_sum_exactly_to_its_contribution(demo):
+    agreement = FundingAgreement.objects.get(reference="JPN-2018-UNODC-PAK")
+    allocations = Allocation.objects.filter(agreement=agreement)
+    assert allocations.count() == 4
+    assert allocations.aggregate(total=Sum("amount_usd"))["total"] == Decimal("3730935.00")
+    assert {a.project.code: a.amount for a in allocations} == {
+        "P3-JP-CTF": Decimal("500000.00"),
+        "P4-JP-FSL": Decimal("300000.00"),
+        "P5-JP-ACCU": Decimal("385600.00"),
+        "P6-JP-TOC": Decimal("2545335.00"),
+    }
+
+
+def test_eu_pact_is_committed_and_paid_in_euros(demo):
+    kp = FundingAgreement.objects.get(reference="EU-FPI-PACT-KP")
+    assert (kp.currency, kp.amount) == ("EUR", Decimal("6998964.00"))
+    received = kp.disbursements.aggregate(total=Sum("received_amount"))["total"]
+    assert received == Decimal("6998964.00")
+    sindh = FundingAgreement.objects.get(reference="EU-PACT-SINDH")
+    assert (sindh.currency, sindh.amount) == ("EUR", Decimal("4000000.00"))
+
+
+def test_exactly_one_tranche_is_overdue(demo):
+    today = datetime.date(2026, 11, 22)
+    overdue = [d for d in Disbursement.objects.select_related("agreement") if d.is_overdue(today)]
+    assert [(d.agreement.reference, d.planned_date) for d in overdue] == [
+        ("GAC-UNODC-SP4", datetime.date(2023, 9, 30))
+    ]
+
+
+def test_workplan_2022_23_is_approved_by_the_ewg_of_26_july_2022(demo):
+    version = WorkplanVersion.objects.get(workplan__code="WP-SP4-2022-23")
+    assert version.status == WorkplanVersion.Status.APPROVED
+    assert version.decided_by_meeting.date == datetime.date(2022, 7, 26)
+    assert Activity.objects.filter(version=version).count() == 10
+    assert version.decided_by_meeting.attendances.filter(mode="video").count() == 4
+
+
+def test_progress_updates_exist_in_every_state(demo):
+    states = set(ProgressUpdate.objects.values_list("state", flat=True))
+    assert states == {"draft", "submitted", "returned", "verified"}
+
+
+def test_one_demo_user_per_role_and_one_donor_viewer_per_donor(demo):
+    User = get_user_model()
+    roles = set(User.objects.values_list("membership__role", flat=True))
+    assert roles == {r.value for r in Role}
+    donors = set(
+        User.objects.filter(membership__role=Role.DONOR_VIEWER).values_list(
+            "membership__organisation__short_name", flat=True
+        )
+    )
+    assert donors == {"Japan", "EU", "GAC", "INL"}
+
+
+def test_invented_figures_are_marked_illustrative(demo):
+    gac = FundingAgreement.objects.get(reference="GAC-UNODC-SP4")
+    assert "ILLUSTRATIVE" in gac.notes
+    assert all("ILLUSTRATIVE" in d.notes for d in Disbursement.objects.all())

@@ -1,0 +1,309 @@
+"""Reads for workplans: querysets already shaped for the pages and APIs that show them."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from ctportal.exceptions import DomainError
+from ctportal.money import Money
+from organisations import access
+from organisations.models import Role
+from workplans.models import (
+    Activity,
+    ActivityTarget,
+    EwgMeeting,
+    ProgressUpdate,
+    WorkplanVersion,
+)
+
+# --- Versions and activities --------------------------------------------------
+
+
+def workplan_version_list(
+    *, user, filters: Mapping[str, Any] | None = None
+) -> QuerySet[WorkplanVersion]:
+    """The versions `user` may see (organisations.access decides), newest workplan first,
+    each with its workplan, sub-programme, deciding meeting and `activity_count`.
+
+    filters: workplan, sub_programme, status (each a pk/value; empty values are ignored).
+    """
+    visible = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+    # Visibility may join through projects and allocations; keep that join out of the
+    # count below (joined rows would multiply it).
+    queryset = (
+        WorkplanVersion.objects.filter(pk__in=visible.values("pk"))
+        .select_related(
+            "workplan__sub_programme__programme",
+            "decided_by_meeting__sub_programme",
+            "based_on",
+            "submitted_by",
+        )
+        .annotate(activity_count=Count("activities"))
+        .order_by("-workplan__period_start", "workplan__code", "-number")
+    )
+    filters = filters or {}
+    for name, lookup in (
+        ("workplan", "workplan"),
+        ("sub_programme", "workplan__sub_programme"),
+        ("status", "status"),
+    ):
+        value = filters.get(name)
+        if value not in (None, ""):
+            queryset = queryset.filter(**{lookup: value})
+    return queryset
+
+
+def version_get(*, user, pk: int) -> WorkplanVersion:
+    """One version `user` may see; one they may not see does not exist for them."""
+    return workplan_version_list(user=user).get(pk=pk)
+
+
+def version_in_force(*, user, workplan_id: int) -> WorkplanVersion | None:
+    """The approved version of a workplan, where `user` may see it."""
+    return (
+        workplan_version_list(user=user)
+        .filter(workplan_id=workplan_id, status=WorkplanVersion.Status.APPROVED)
+        .first()
+    )
+
+
+def activity_list(*, version: WorkplanVersion) -> QuerySet[Activity]:
+    """The activities of a version, by code, with everything a table of them shows."""
+    return (
+        Activity.objects.filter(version=version)
+        .select_related("output__outcome", "lead_counterpart", "project", "version__workplan")
+        .prefetch_related(
+            "provinces",
+            Prefetch(
+                "targets",
+                queryset=ActivityTarget.objects.select_related("indicator").order_by(
+                    "indicator__code", "quarter"
+                ),
+            ),
+        )
+        .order_by("code")
+    )
+
+
+# --- What changed between two versions ---------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of an activity, as it was and as it is."""
+
+    field: str
+    label: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """The target of one indicator in one quarter; None where there was (or is) none."""
+
+    indicator: Any
+    quarter: int
+    old: Decimal | None
+    new: Decimal | None
+
+    @property
+    def label(self) -> str:
+        return f"Target {self.indicator.code} Q{self.quarter}"
+
+
+@dataclass(frozen=True)
+class ActivityChange:
+    """An activity present in both versions (same lineage) whose plan changed."""
+
+    old: Activity
+    new: Activity
+    fields: list[FieldChange]
+    targets: list[TargetChange]
+
+    @property
+    def lineage(self) -> uuid.UUID:
+        return self.new.lineage
+
+    @property
+    def changed_fields(self) -> list[str]:
+        return [change.field for change in self.fields] + (["targets"] if self.targets else [])
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    old: WorkplanVersion
+    new: WorkplanVersion
+    added: list[Activity] = field(default_factory=list)
+    removed: list[Activity] = field(default_factory=list)
+    changed: list[ActivityChange] = field(default_factory=list)
+    unchanged: list[Activity] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+
+# (field, label, how to read the compared value from an activity)
+_COMPARED_FIELDS = (
+    ("code", "Code", lambda a: a.code),
+    ("title", "Title", lambda a: a.title),
+    ("description", "Description", lambda a: a.description),
+    ("output", "Output", lambda a: a.output),
+    ("lead_counterpart", "Lead counterpart", lambda a: a.lead_counterpart),
+    ("project", "Project", lambda a: a.project),
+    ("provinces", "Provinces", lambda a: tuple(sorted(a.provinces.all(), key=lambda p: p.code))),
+    ("budget", "Budget", lambda a: Money(a.budget, a.budget_currency)),
+)
+
+
+def _activity_changes(old: Activity, new: Activity) -> ActivityChange | None:
+    fields = [
+        FieldChange(field=name, label=label, old=read(old), new=read(new))
+        for name, label, read in _COMPARED_FIELDS
+        if read(old) != read(new)
+    ]
+    old_targets = {(t.indicator_id, t.quarter): t for t in old.targets.all()}
+    new_targets = {(t.indicator_id, t.quarter): t for t in new.targets.all()}
+    targets = []
+    for key in sorted(
+        old_targets.keys() | new_targets.keys(),
+        key=lambda k: ((old_targets.get(k) or new_targets[k]).indicator.code, k[1]),
+    ):
+        before, after = old_targets.get(key), new_targets.get(key)
+        old_value = before.value if before else None
+        new_value = after.value if after else None
+        if old_value != new_value:
+            targets.append(
+                TargetChange(
+                    indicator=(after or before).indicator,
+                    quarter=key[1],
+                    old=old_value,
+                    new=new_value,
+                )
+            )
+    if not fields and not targets:
+        return None
+    return ActivityChange(old=old, new=new, fields=fields, targets=targets)
+
+
+def version_diff(*, old: WorkplanVersion, new: WorkplanVersion) -> VersionDiff:
+    """What changed from `old` to `new` of the same workplan: activities added, removed,
+    and changed field by field and target by target, matched by lineage."""
+    if old.workplan_id != new.workplan_id:
+        raise DomainError(
+            "Only two versions of the same workplan can be compared.",
+            code="versions_of_different_workplans",
+        )
+    before = {a.lineage: a for a in activity_list(version=old)}
+    after = {a.lineage: a for a in activity_list(version=new)}
+    diff = VersionDiff(old=old, new=new)
+    for lineage, activity in after.items():
+        if lineage not in before:
+            diff.added.append(activity)
+            continue
+        change = _activity_changes(before[lineage], activity)
+        if change:
+            diff.changed.append(change)
+        else:
+            diff.unchanged.append(activity)
+    diff.removed.extend(a for lineage, a in before.items() if lineage not in after)
+    for items in (diff.added, diff.removed, diff.unchanged):
+        items.sort(key=lambda a: a.code)
+    diff.changed.sort(key=lambda c: c.new.code)
+    return diff
+
+
+# --- Meetings -----------------------------------------------------------------
+
+
+def meeting_list(*, sub_programme_id: int | None = None) -> QuerySet[EwgMeeting]:
+    """EWG meetings, newest first, with attendance, decisions and the versions decided."""
+    queryset = (
+        EwgMeeting.objects.select_related("sub_programme__programme", "chair_organisation")
+        .prefetch_related(
+            "attendances__organisation", "decisions", "documents", "versions_decided__workplan"
+        )
+        .order_by("-date", "-pk")
+    )
+    if sub_programme_id:
+        queryset = queryset.filter(sub_programme_id=sub_programme_id)
+    return queryset
+
+
+# --- Progress -----------------------------------------------------------------
+
+
+def visible_progress_updates(user, queryset: QuerySet[ProgressUpdate]) -> QuerySet[ProgressUpdate]:
+    """Programme-wide roles see every update; counterpart staff those of activities their
+    organisation leads; donor viewers only verified ones on workplans they may see."""
+    role = access.role_of(user)
+    if role in access.PROGRAMME_WIDE:
+        return queryset
+    organisation = access.organisation_of(user)
+    if role == Role.COUNTERPART_STAFF and organisation:
+        return queryset.filter(activity__lead_counterpart=organisation)
+    if role == Role.DONOR_VIEWER and organisation:
+        versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+        return queryset.filter(
+            state=ProgressUpdate.State.VERIFIED, activity__version__in=versions.values("pk")
+        )
+    return queryset.none()
+
+
+_PROGRESS_FILTERS = {
+    "workplan": "activity__version__workplan",
+    "version": "activity__version",
+    "activity": "activity",
+    "lineage": "activity__lineage",
+    "lead_counterpart": "activity__lead_counterpart",
+    "quarter": "quarter",
+    "state": "state",
+    "status": "status",
+}
+
+
+def progress_update_list(
+    *, user, filters: Mapping[str, Any] | None = None
+) -> QuerySet[ProgressUpdate]:
+    """The progress updates `user` may see, with their activity, workplan and people.
+
+    filters: workplan, version, activity, lineage, lead_counterpart, quarter, state, status
+    (empty values are ignored; unknown names are refused).
+    """
+    filters = filters or {}
+    unknown = set(filters) - set(_PROGRESS_FILTERS)
+    if unknown:
+        raise ValueError(f"Unknown progress filters: {', '.join(sorted(unknown))}")
+    queryset = visible_progress_updates(
+        user,
+        ProgressUpdate.objects.select_related(
+            "activity__version__workplan",
+            "activity__lead_counterpart",
+            "activity__output",
+            "author",
+            "verified_by",
+        ),
+    )
+    for name, value in filters.items():
+        if value not in (None, ""):
+            queryset = queryset.filter(**{_PROGRESS_FILTERS[name]: value})
+    return queryset.order_by("activity__version__workplan__code", "activity__code", "quarter")
+
+
+def progress_update_get(*, user, pk: int) -> ProgressUpdate:
+    """One update `user` may see, with its values, evidence and transitions."""
+    return (
+        progress_update_list(user=user)
+        .prefetch_related(
+            "values__indicator",
+            "values__province",
+            "evidence__uploaded_by",
+            "transitions__by",
+        )
+        .get(pk=pk)
+    )

@@ -1,0 +1,43 @@
+"""Every write of the workplans app: workplans and their versions, activities, EWG
+meetings, progress updates and their evidence. Interfaces call these, never the ORM."""
+
+from .activities import activity_create, activity_delete, activity_update, activity_validate
+from .meetings import meeting_create, meeting_document_attach, meeting_update
+from .progress import (
+    evidence_attach,
+    evidence_delete,
+    progress_update_return,
+    progress_update_save,
+    progress_update_submit,
+    progress_update_verify,
+)
+from .versions import (
+    version_approve,
+    version_return,
+    version_revise,
+    version_submit,
+    workplan_create,
+    workplan_period_validate,
+)
+
+__all__ = [
+    "activity_create",
+    "activity_delete",
+    "activity_update",
+    "activity_validate",
+    "evidence_attach",
+    "evidence_delete",
+    "meeting_create",
+    "meeting_document_attach",
+    "meeting_update",
+    "progress_update_return",
+    "progress_update_save",
+    "progress_update_submit",
+    "progress_update_verify",
+    "version_approve",
+    "version_return",
+    "version_revise",
+    "version_submit",
+    "workplan_create",
+    "workplan_period_validate",
+]

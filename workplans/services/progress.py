@@ -1,0 +1,388 @@
+"""Progress updates: counterpart staff report on approved activities quarter by quarter;
+managers verify them or return them with comments. Only verified figures count."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ctportal.exceptions import DomainError
+from organisations import access
+from projects.models import Indicator, Province
+from workplans.models import (
+    AchievedValue,
+    Activity,
+    EvidenceFile,
+    ProgressTransition,
+    ProgressUpdate,
+    WorkplanVersion,
+)
+from workplans.quarters import quarters_of
+
+from ._common import delete_audited, fits_digits, illegal_transition, save_audited, to_decimal
+from ._files import original_name_of, stored_file, uploaded_file_check
+
+State = ProgressUpdate.State
+EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+VALUE_DIGITS = {"max_digits": 14, "decimal_places": 2}
+
+ValueSpec = tuple[Indicator, str | None, Province | None, Decimal]
+ValueKey = tuple[int, str, str | None]
+
+
+def _require_reporter(user, activity: Activity) -> None:
+    access.require(
+        access.can_report_progress_for(user, activity.lead_counterpart_id),
+        "Only staff of the counterpart that leads this activity report its progress.",
+    )
+
+
+def _require_reviewer(user, update: ProgressUpdate) -> None:
+    access.require(access.can_review_progress(user), "Only programme managers review progress.")
+    organisation = access.organisation_of(user)
+    own = user.pk == update.author_id or (
+        organisation is not None and organisation.pk == update.activity.lead_counterpart_id
+    )
+    access.require(not own, "Nobody reviews a progress report of their own organisation.")
+
+
+def _not_editable(update: ProgressUpdate) -> DomainError:
+    return DomainError(
+        f"The Q{update.quarter} update of {update.activity.code} is "
+        f"{update.get_state_display().lower()}; it can no longer be edited.",
+        code="not_editable",
+    )
+
+
+def _lock_update(update_id: int) -> ProgressUpdate:
+    return (
+        ProgressUpdate.objects.select_for_update(of=("self",))
+        .select_related("activity", "activity__version__workplan")
+        .get(pk=update_id)
+    )
+
+
+def _quarter_validate(activity: Activity, quarter) -> int:
+    workplan = activity.version.workplan
+    quarters = quarters_of(workplan)
+    if isinstance(quarter, bool) or not isinstance(quarter, int):
+        try:
+            quarter = int(str(quarter).strip())
+        except ValueError:
+            quarter = 0
+    if not 1 <= quarter <= len(quarters):
+        raise DomainError(
+            f"{workplan.code} has quarters 1 to {len(quarters)}; there is no quarter {quarter}.",
+            field="quarter",
+            code="quarter_outside_workplan",
+        )
+    period = quarters[quarter - 1]
+    if period.start > timezone.localdate():
+        raise DomainError(
+            f"{period.label} has not started yet; report on it once it has.",
+            field="quarter",
+            code="quarter_not_started",
+        )
+    return quarter
+
+
+def _whole_number(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _status_validate(status: str, percent_complete) -> int:
+    if status not in ProgressUpdate.Status.values:
+        raise DomainError(
+            f"{status!r} is not a status of an activity.", field="status", code="invalid_choice"
+        )
+    percent = _whole_number(percent_complete)
+    if percent is None:
+        raise DomainError(
+            "Enter the percentage complete as a whole number from 0 to 100.",
+            field="percent_complete",
+            code="percent_out_of_range",
+        )
+    if not 0 <= percent <= 100:
+        raise DomainError(
+            f"The percentage complete must be from 0 to 100, not {percent}.",
+            field="percent_complete",
+            code="percent_out_of_range",
+        )
+    if status == ProgressUpdate.Status.COMPLETED and percent != 100:
+        raise DomainError(
+            f"A completed activity is 100% complete, not {percent}%.",
+            field="percent_complete",
+            code="completed_needs_100",
+        )
+    return percent
+
+
+def _values_validate(activity: Activity, values: Iterable) -> dict[ValueKey, Decimal]:
+    """Achieved values keyed by (indicator, sex, province), checked against the indicators
+    the activity carries through its targets and their disaggregation."""
+    indicators = {
+        target.indicator_id: target.indicator
+        for target in activity.targets.select_related("indicator")
+    }
+    cleaned: dict[ValueKey, Decimal] = {}
+    for item in values:
+        try:
+            indicator, sex, province, value = item
+        except (TypeError, ValueError):
+            raise DomainError(
+                "Each achieved value is an indicator, a sex, a province and a value.",
+                field="values",
+                code="invalid_value",
+            ) from None
+        carried = indicators.get(getattr(indicator, "pk", None))
+        if carried is None:
+            raise DomainError(
+                f"{activity.code} has no target on indicator "
+                f"{getattr(indicator, 'code', indicator)}; report only on its own indicators.",
+                field="values",
+                code="indicator_not_on_activity",
+            )
+        sex = sex or ""
+        if sex not in AchievedValue.Sex.values:
+            raise DomainError(
+                f"{sex!r} is not a sex the portal records.", field="values", code="invalid_sex"
+            )
+        if sex and not carried.by_sex:
+            raise DomainError(
+                f"Indicator {carried.code} is not disaggregated by sex.",
+                field="values",
+                code="sex_not_disaggregated",
+            )
+        if province is not None and not carried.by_province:
+            raise DomainError(
+                f"Indicator {carried.code} is not disaggregated by province.",
+                field="values",
+                code="province_not_disaggregated",
+            )
+        number = to_decimal(value, field="values", what=f"The value of {carried.code}")
+        if number < 0:
+            raise DomainError(
+                f"The value of {carried.code} cannot be negative.",
+                field="values",
+                code="negative_value",
+            )
+        if not fits_digits(number, **VALUE_DIGITS):
+            raise DomainError(
+                f"The value of {carried.code} has too many digits.",
+                field="values",
+                code="invalid_number",
+            )
+        key = (carried.pk, sex, province.pk if province is not None else None)
+        if key in cleaned:
+            raise DomainError(
+                f"{carried.code} has two values for the same sex and province.",
+                field="values",
+                code="duplicate_value",
+            )
+        cleaned[key] = number
+    return cleaned
+
+
+def _write_values(update: ProgressUpdate, wanted: dict[ValueKey, Decimal], *, user) -> None:
+    """Make the update's achieved values exactly `wanted`, touching only rows that change."""
+    existing = {(v.indicator_id, v.sex, v.province_id): v for v in update.values.all()}
+    for key, row in existing.items():
+        if key not in wanted:
+            delete_audited(row, user=user)
+        elif row.value != wanted[key]:
+            row.value = wanted[key]
+            save_audited(row, user=user)
+    for (indicator_id, sex, province_id), value in wanted.items():
+        if (indicator_id, sex, province_id) not in existing:
+            row = AchievedValue(
+                update=update,
+                indicator_id=indicator_id,
+                sex=sex,
+                province_id=province_id,
+                value=value,
+            )
+            save_audited(row, user=user)
+
+
+@transaction.atomic
+def progress_update_save(
+    *,
+    activity: Activity,
+    quarter: int,
+    user,
+    status: str,
+    percent_complete: int,
+    narrative: str = "",
+    challenges: str = "",
+    values: Iterable[ValueSpec] = (),
+    expected_revision: int | None = None,
+) -> ProgressUpdate:
+    """Counterpart staff of the lead organisation write the draft (or returned) update of an
+    approved activity for a quarter; a save based on an older revision is refused."""
+    _require_reporter(user, activity)
+    locked = (
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("version__workplan")
+        .get(pk=activity.pk)
+    )
+    _require_reporter(user, locked)
+    version = locked.version
+    if version.status != WorkplanVersion.Status.APPROVED:
+        raise DomainError(
+            f"Version {version.number} of {version.workplan.code} is "
+            f"{version.get_status_display().lower()}; progress is reported only on the "
+            "approved version.",
+            code="version_not_approved",
+        )
+    quarter = _quarter_validate(locked, quarter)
+    update = (
+        ProgressUpdate.objects.select_for_update().filter(activity=locked, quarter=quarter).first()
+    )
+    if update is not None:
+        update.activity = locked
+        if update.state not in EDITABLE_STATES:
+            raise _not_editable(update)
+        if expected_revision is not None and expected_revision != update.revision:
+            raise DomainError(
+                f"Someone saved the Q{quarter} update of {locked.code} after you opened it "
+                f"(you edited revision {expected_revision}, it is now at revision "
+                f"{update.revision}). Reload it to see their changes, then make yours again.",
+                code="stale_revision",
+            )
+    percent = _status_validate(status, percent_complete)
+    wanted_values = _values_validate(locked, values)
+    if update is None:
+        update = ProgressUpdate(
+            activity=locked, quarter=quarter, author=user, state=State.DRAFT, revision=1
+        )
+    else:
+        update.revision += 1
+    update.status = status
+    update.percent_complete = percent
+    update.narrative = (narrative or "").strip()
+    update.challenges = (challenges or "").strip()
+    save_audited(update, user=user)
+    _write_values(update, wanted_values, user=user)
+    return update
+
+
+def _transition(update: ProgressUpdate, *, to: str, user, comment: str = "") -> None:
+    ProgressTransition.objects.create(
+        update=update, from_state=update.state, to_state=to, by=user, comment=comment
+    )
+    update.state = to
+    # A state change is a change too: a form opened before it is stale.
+    update.revision += 1
+
+
+def _refresh(stale: ProgressUpdate, fresh: ProgressUpdate) -> None:
+    if stale is not fresh:
+        stale.refresh_from_db()
+
+
+@transaction.atomic
+def progress_update_submit(*, update: ProgressUpdate, user) -> ProgressUpdate:
+    """Staff of the reporting counterpart submit a draft or returned update for review."""
+    _require_reporter(user, update.activity)
+    locked = _lock_update(update.pk)
+    if locked.state not in EDITABLE_STATES:
+        raise illegal_transition(
+            what=f"The Q{locked.quarter} update of {locked.activity.code}",
+            current_label=locked.get_state_display(),
+            action="submitted",
+            field="state",
+        )
+    _transition(locked, to=State.SUBMITTED, user=user)
+    locked.submitted_at = timezone.now()
+    save_audited(locked, user=user, reason="Submitted")
+    _refresh(update, locked)
+    return locked
+
+
+@transaction.atomic
+def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
+    """A manager, never the reporting organisation, verifies a submitted update; its
+    figures then count in dashboards and reports."""
+    _require_reviewer(user, update)
+    locked = _lock_update(update.pk)
+    if locked.state != State.SUBMITTED:
+        raise illegal_transition(
+            what=f"The Q{locked.quarter} update of {locked.activity.code}",
+            current_label=locked.get_state_display(),
+            action="verified",
+            field="state",
+        )
+    _transition(locked, to=State.VERIFIED, user=user)
+    locked.verified_at = timezone.now()
+    locked.verified_by = user
+    save_audited(locked, user=user, reason="Verified")
+    _refresh(update, locked)
+    return locked
+
+
+@transaction.atomic
+def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> ProgressUpdate:
+    """A manager returns a submitted update to its counterpart with a comment saying why."""
+    _require_reviewer(user, update)
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError(
+            "Say what the counterpart should change.", field="comment", code="required"
+        )
+    locked = _lock_update(update.pk)
+    if locked.state != State.SUBMITTED:
+        raise illegal_transition(
+            what=f"The Q{locked.quarter} update of {locked.activity.code}",
+            current_label=locked.get_state_display(),
+            action="returned",
+            field="state",
+        )
+    _transition(locked, to=State.RETURNED, user=user, comment=comment)
+    locked.review_comment = comment
+    save_audited(locked, user=user, reason="Returned")
+    _refresh(update, locked)
+    return locked
+
+
+@transaction.atomic
+def evidence_attach(*, update: ProgressUpdate, user, uploaded_file) -> EvidenceFile:
+    """Staff of the reporting counterpart attach a PDF, PNG, JPEG, DOCX or XLSX (by content,
+    at most 10 MB) to an update they can still edit."""
+    _require_reporter(user, update.activity)
+    locked = _lock_update(update.pk)
+    if locked.state not in EDITABLE_STATES:
+        raise _not_editable(locked)
+    mime, extension, size = uploaded_file_check(uploaded_file, field="evidence")
+    evidence = EvidenceFile(
+        update=locked,
+        file=stored_file(uploaded_file, extension=extension),
+        original_name=original_name_of(uploaded_file),
+        content_type=mime,
+        size=size,
+        uploaded_by=user,
+    )
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: EvidenceFile, user) -> None:
+    """Staff of the reporting counterpart remove a file from an update they can still edit."""
+    locked = _lock_update(evidence.update_id)
+    _require_reporter(user, locked.activity)
+    if locked.state not in EDITABLE_STATES:
+        raise _not_editable(locked)
+    stored = EvidenceFile.objects.get(pk=evidence.pk)
+    name, storage = stored.file.name, stored.file.storage
+    stored.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: storage.delete(name))
