@@ -18,8 +18,7 @@ from organisations.models import Role
 class NavItem:
     label: str
     url: str
-    # The first path segment that marks this item as the current section.
-    section: str
+    active: bool = False
 
 
 # (flag, label, URL names tried in order). The first name that resolves is used.
@@ -27,6 +26,7 @@ _NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("nav_home", "Home", ("home",)),
     ("nav_projects", "Projects", ("projects:project-list",)),
     ("nav_workplans", "Workplans", ("workplans:workplan-list",)),
+    ("nav_my_activities", "My activities", ("workplans:my-activities",)),
     ("nav_meetings", "EWG meetings", ("workplans:meeting-list", "meetings:meeting-list")),
     ("nav_funding", "Funding", ("donors:agreement-list", "donors:funding", "donors:dashboard")),
 )
@@ -41,6 +41,7 @@ def nav_flags(user) -> dict[str, bool]:
         "nav_workplans": access.has_role(
             user, Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT, Role.COUNTERPART_STAFF
         ),
+        "nav_my_activities": access.has_role(user, Role.COUNTERPART_STAFF),
         "nav_meetings": access.has_role(
             user, Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT, Role.COUNTERPART_STAFF
         ),
@@ -61,19 +62,24 @@ def _first_url(names: tuple[str, ...]) -> str | None:
 def portal(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     flags = nav_flags(user)
-    nav_items = []
+    links = []
     for flag, label, names in _NAV:
-        if not flags[flag]:
-            continue
-        url = _first_url(names)
-        if url:
-            nav_items.append(NavItem(label=label, url=url, section=url.strip("/").split("/")[0]))
+        if flags[flag] and (url := _first_url(names)):
+            links.append((label, url))
+    # The current section is the item whose address is the longest prefix of this page's
+    # (so /workplans/meetings/ marks "EWG meetings", not "Workplans"); Home only on "/".
+    matches = [
+        url
+        for _, url in links
+        if request.path == url or (url != "/" and request.path.startswith(url))
+    ]
+    current = max(matches, key=len, default=None)
+    nav_items = [NavItem(label=label, url=url, active=url == current) for label, url in links]
     membership = access.membership_of(user)
     role = access.role_of(user)
     return {
         "portal_name": getattr(settings, "PORTAL_NAME", "CT Portal"),
         "nav_items": nav_items,
-        "current_section": request.path.strip("/").split("/")[0],
         "user_organisation": membership.organisation if membership else None,
         "user_role_label": Role(role).label if role else "",
         "can_see_money": access.can_see_money(user),

@@ -1,10 +1,38 @@
 """Reads for projects: querysets already shaped for the page or API that shows them."""
 
 import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, ExtractYear
+
 from ctportal.exceptions import DomainError
-from projects.models import ExchangeRate
+from ctportal.money import to_usd
+from organisations.access import (
+    can_see_money,
+    donor_of,
+    visible_projects,
+    visible_workplan_versions,
+)
+from organisations.models import Organisation
+from projects.filters import ProjectFilter
+from projects.models import (
+    BudgetCategory,
+    CountryProgramme,
+    ExchangeRate,
+    Indicator,
+    NapArea,
+    Outcome,
+    Output,
+    Project,
+    Province,
+    SubProgramme,
+)
+
+ZERO = Decimal("0.00")
 
 
 def usd_rate_for(*, currency: str, on: datetime.date, field: str = "currency") -> Decimal:
@@ -24,3 +52,231 @@ def usd_rate_for(*, currency: str, on: datetime.date, field: str = "currency") -
             code="no_exchange_rate",
         )
     return rate
+
+
+# --- Pages: each built in a fixed number of queries, whatever the number of rows ---------
+
+
+def project_list(*, user, filters: Mapping | None = None) -> QuerySet[Project]:
+    """Projects the user may open, with what a list row shows; narrowed by ProjectFilter."""
+    queryset = visible_projects(
+        user,
+        Project.objects.select_related("sub_programme__programme")
+        .prefetch_related("provinces")
+        .order_by("code"),
+    )
+    if filters is not None:
+        queryset = ProjectFilter(filters, queryset=queryset, user=user).qs
+    return queryset
+
+
+def project_get(*, user, code: str) -> Project:
+    """One visible project with its reference data; Project.DoesNotExist when not visible."""
+    return (
+        visible_projects(
+            user,
+            Project.objects.select_related("sub_programme__programme").prefetch_related(
+                Prefetch("provinces", queryset=Province.objects.order_by("name")),
+                Prefetch("counterparts", queryset=Organisation.objects.order_by("short_name")),
+                Prefetch("nap_areas", queryset=NapArea.objects.order_by("version", "number")),
+            ),
+        )
+        .filter(code=code)
+        .get()
+    )
+
+
+def project_counts(*, user) -> dict[str, int]:
+    """How many projects the user may see, and how many of them are being implemented."""
+    return visible_projects(user, Project.objects.all()).aggregate(
+        total=Count("pk", distinct=True),
+        implementing=Count("pk", filter=Q(status=Project.Status.IMPLEMENTATION), distinct=True),
+    )
+
+
+@dataclass(frozen=True)
+class ProjectFunding:
+    """Funding sources of one project as the user may see them.
+
+    `allocations` are shown in full (donor, agreement, amount in its currency and USD);
+    `other_usd` is everyone else's money as one figure (donor viewers only, else None).
+    """
+
+    allocations: list
+    other_usd: Decimal | None
+    total_usd: Decimal
+
+
+def project_funding(*, user, project: Project) -> ProjectFunding | None:
+    """None for roles that never see money; a donor viewer sees other donors only combined."""
+    if not can_see_money(user):
+        return None
+    allocations = project.allocations.select_related("agreement__donor").order_by(
+        "agreement__donor__short_name", "agreement__reference"
+    )
+    donor = donor_of(user)
+    if donor is None:
+        rows = list(allocations)
+        return ProjectFunding(
+            allocations=rows, other_usd=None, total_usd=sum((a.amount_usd for a in rows), ZERO)
+        )
+    own = list(allocations.filter(agreement__donor=donor))
+    other = project.allocations.exclude(agreement__donor=donor).aggregate(
+        usd=Coalesce(Sum("amount_usd"), ZERO)
+    )["usd"]
+    own_usd = sum((a.amount_usd for a in own), ZERO)
+    return ProjectFunding(allocations=own, other_usd=other, total_usd=own_usd + other)
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    year: int
+    category: str
+    category_label: str
+    budget: Decimal | None
+    currency: str
+    # None when the budget is in another currency and no rate is recorded for it.
+    budget_usd: Decimal | None
+    spent_usd: Decimal
+
+    @property
+    def balance_usd(self) -> Decimal | None:
+        return None if self.budget_usd is None else self.budget_usd - self.spent_usd
+
+
+@dataclass(frozen=True)
+class ProjectBudget:
+    rows: list[BudgetRow]
+    budget_usd: Decimal
+    spent_usd: Decimal
+
+    @property
+    def balance_usd(self) -> Decimal:
+        return self.budget_usd - self.spent_usd
+
+
+def project_budget(*, user, project: Project) -> ProjectBudget | None:
+    """Budget by year and category against expenditure in USD; None for roles without money.
+
+    Budget lines and expenditure sums are two queries (summing both over one join would
+    multiply rows); a budget in another currency is converted at the rate of January of
+    its year (else the latest before), all rates read in one query.
+    """
+    if not can_see_money(user):
+        return None
+    lines = list(project.budget_lines.order_by("year", "category"))
+    spent = {
+        (row["year"], row["category"]): row["usd"]
+        for row in project.expenditures.annotate(year=ExtractYear("spent_on"))
+        .values("year", "category")
+        .annotate(usd=Sum("amount_usd"))
+        .order_by()
+    }
+    rates = _january_rates({(line.currency, line.year) for line in lines if line.currency != "USD"})
+    labels = dict(BudgetCategory.choices)
+    order = {value: index for index, value in enumerate(BudgetCategory.values)}
+    rows = []
+    for line in lines:
+        rate = Decimal("1") if line.currency == "USD" else rates.get((line.currency, line.year))
+        rows.append(
+            BudgetRow(
+                year=line.year,
+                category=line.category,
+                category_label=labels.get(line.category, line.category),
+                budget=line.amount,
+                currency=line.currency,
+                budget_usd=None if rate is None else to_usd(line.amount, rate),
+                spent_usd=spent.pop((line.year, line.category), ZERO),
+            )
+        )
+    # Spending with no budget line still shows, so the totals add up.
+    for (year, category), usd in spent.items():
+        rows.append(
+            BudgetRow(
+                year=year,
+                category=category,
+                category_label=labels.get(category, category),
+                budget=None,
+                currency="USD",
+                budget_usd=None,
+                spent_usd=usd,
+            )
+        )
+    rows.sort(key=lambda r: (r.year, order.get(r.category, len(order))))
+    return ProjectBudget(
+        rows=rows,
+        budget_usd=sum((r.budget_usd for r in rows if r.budget_usd is not None), ZERO),
+        spent_usd=sum((r.spent_usd for r in rows), ZERO),
+    )
+
+
+def _january_rates(pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Decimal]:
+    """{(currency, year): USD per unit} at January of the year, else the latest before it."""
+    if not pairs:
+        return {}
+    history: dict[str, list[tuple[datetime.date, Decimal]]] = {}
+    for currency, month, rate in (
+        ExchangeRate.objects.filter(currency__in={c for c, _ in pairs})
+        .order_by("currency", "-month")
+        .values_list("currency", "month", "usd_per_unit")
+    ):
+        history.setdefault(currency, []).append((month, rate))
+    found = {}
+    for currency, year in pairs:
+        january = datetime.date(year, 1, 1)
+        for month, rate in history.get(currency, []):
+            if month <= january:
+                found[(currency, year)] = rate
+                break
+    return found
+
+
+def project_results(*, project: Project) -> list[Outcome]:
+    """The results framework that applies: the project's own outcomes and its sub-programme's
+    (those with no project), each with outputs and indicators (three queries)."""
+    return list(
+        Outcome.objects.filter(
+            Q(project=project) | Q(project__isnull=True, sub_programme_id=project.sub_programme_id)
+        )
+        .order_by("project_id", "code")
+        .prefetch_related(
+            Prefetch(
+                "outputs",
+                queryset=Output.objects.order_by("code").prefetch_related(
+                    Prefetch("indicators", queryset=Indicator.objects.order_by("code"))
+                ),
+            )
+        )
+    )
+
+
+def project_activities(*, user, project: Project) -> QuerySet:
+    """Activities of approved (in force) workplan versions that this project pays for."""
+    # projects must not import workplans (workplans imports projects): the model is looked
+    # up by name and reached through Project's reverse relation.
+    workplan_version = apps.get_model("workplans", "WorkplanVersion")
+    versions = visible_workplan_versions(
+        user, workplan_version.objects.filter(status=workplan_version.Status.APPROVED)
+    )
+    return (
+        project.activities.filter(version__in=versions.values("pk"))
+        .select_related("version__workplan", "output", "lead_counterpart")
+        .prefetch_related(Prefetch("provinces", queryset=Province.objects.order_by("name")))
+        .order_by("version__workplan__code", "code")
+    )
+
+
+def programme_list(*, user) -> list[CountryProgramme]:
+    """Country programmes -> sub-programmes, each with the number of projects the user sees."""
+    visible = visible_projects(user, Project.objects.all()).values("pk")
+    sub_programmes = SubProgramme.objects.annotate(
+        project_count=Count("projects", filter=Q(projects__in=visible))
+    ).order_by("code")
+    programmes = list(
+        CountryProgramme.objects.order_by("-start_date", "code").prefetch_related(
+            Prefetch("sub_programmes", queryset=sub_programmes)
+        )
+    )
+    for programme in programmes:
+        programme.project_count = sum(sp.project_count for sp in programme.sub_programmes.all())
+    return programmes

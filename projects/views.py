@@ -1,0 +1,73 @@
+"""Read-only project pages: the list, one project, and the programme structure."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.views.generic import ListView, TemplateView
+
+from organisations import access
+from projects.filters import ProjectFilter
+from projects.models import Project
+from projects.selectors import (
+    programme_list,
+    project_activities,
+    project_budget,
+    project_funding,
+    project_get,
+    project_list,
+    project_results,
+)
+
+
+class ProjectListView(LoginRequiredMixin, ListView):
+    template_name = "projects/project_list.html"
+    context_object_name = "projects"
+    paginate_by = 25
+
+    def get_queryset(self):
+        user = self.request.user
+        self.filterset = ProjectFilter(
+            self.request.GET or None, queryset=project_list(user=user), user=user
+        )
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            # Half a filter would show a misleading list: show the errors and no rows.
+            return self.filterset.queryset.none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filterset.form
+        context["is_filtered"] = self.filterset.is_bound and any(
+            value for key, value in self.request.GET.items() if key != "page"
+        )
+        return context
+
+
+class ProjectDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "projects/project_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        try:
+            project = project_get(user=user, code=kwargs["code"])
+        except Project.DoesNotExist:
+            # Invisible and missing look the same: a 404 tells nothing about other donors.
+            raise Http404("No such project.") from None
+        context.update(
+            project=project,
+            funding=project_funding(user=user, project=project),
+            budget=project_budget(user=user, project=project),
+            outcomes=project_results(project=project),
+            activities=list(project_activities(user=user, project=project)),
+            show_activity_budget=access.can_see_money(user),
+        )
+        return context
+
+
+class ProgrammeListView(LoginRequiredMixin, TemplateView):
+    template_name = "projects/programme_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["programmes"] = programme_list(user=self.request.user)
+        return context
