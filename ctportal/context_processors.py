@@ -27,8 +27,10 @@ _NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("nav_projects", "Projects", ("projects:project-list",)),
     ("nav_workplans", "Workplans", ("workplans:workplan-list",)),
     ("nav_my_activities", "My activities", ("workplans:my-activities",)),
+    ("nav_reviews", "Review queue", ("workplans:review-list",)),
     ("nav_meetings", "EWG meetings", ("workplans:meeting-list", "meetings:meeting-list")),
     ("nav_funding", "Funding", ("donors:agreement-list", "donors:funding", "donors:dashboard")),
+    ("nav_reports", "Reports", ("reports:report-list",)),
 )
 
 
@@ -42,10 +44,12 @@ def nav_flags(user) -> dict[str, bool]:
             user, Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT, Role.COUNTERPART_STAFF
         ),
         "nav_my_activities": access.has_role(user, Role.COUNTERPART_STAFF),
+        "nav_reviews": access.can_review_progress(user),
         "nav_meetings": access.has_role(
             user, Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT, Role.COUNTERPART_STAFF
         ),
         "nav_funding": access.has_role(user, Role.PROGRAMME_MANAGER, Role.DONOR_VIEWER),
+        "nav_reports": access.role_of(user) is not None,
         "nav_admin": access.has_role(user, Role.ADMINISTRATOR),
     }
 

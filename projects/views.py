@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from organisations import access
@@ -16,6 +17,7 @@ from projects.selectors import (
     project_list,
     project_results,
 )
+from workplans.selectors_results import indicator_progress, late_activities
 
 
 class ProjectListView(LoginRequiredMixin, ListView):
@@ -53,13 +55,26 @@ class ProjectDetailView(LoginRequiredMixin, TemplateView):
         except Project.DoesNotExist:
             # Invisible and missing look the same: a 404 tells nothing about other donors.
             raise Http404("No such project.") from None
+        outcomes = project_results(project=project)
         context.update(
             project=project,
             funding=project_funding(user=user, project=project),
             budget=project_budget(user=user, project=project),
-            outcomes=project_results(project=project),
+            outcomes=outcomes,
             activities=list(project_activities(user=user, project=project)),
             show_activity_budget=access.can_see_money(user),
+            # Verified results: one grouped query for every indicator shown, two for the
+            # activities late in reporting.
+            indicator_progress=indicator_progress(
+                indicator_ids=[
+                    indicator.pk
+                    for outcome in outcomes
+                    for output in outcome.outputs.all()
+                    for indicator in output.indicators.all()
+                ],
+                project=project,
+            ),
+            late_activities=late_activities(project=project, today=timezone.localdate(), user=user),
         )
         return context
 

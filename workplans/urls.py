@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplans import views
+from workplans import views, views_progress
 
 app_name = "workplans"
 
@@ -31,3 +31,24 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
 ]
 
+# Progress reporting and review (issue 4).
+urlpatterns += [
+    path("my-activities/", views_progress.MyActivitiesView.as_view(), name="my-activities"),
+    path(
+        "activities/<int:pk>/progress/<int:quarter>/",
+        views_progress.ProgressFormView.as_view(),
+        name="progress-form",
+    ),
+    path(
+        "evidence/<int:pk>/",
+        views_progress.EvidenceDownloadView.as_view(),
+        name="evidence-download",
+    ),
+    path(
+        "evidence/<int:pk>/delete/",
+        views_progress.EvidenceDeleteView.as_view(),
+        name="evidence-delete",
+    ),
+    path("reviews/", views_progress.ReviewQueueView.as_view(), name="review-list"),
+    path("reviews/<int:pk>/", views_progress.ReviewDetailView.as_view(), name="review-detail"),
+]

@@ -1,0 +1,280 @@
+"""Reads for progress reporting: what each counterpart owes per quarter, the managers'
+review queue, one update with everything it holds, and its evidence files."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from organisations import access
+from projects.models import Province
+from workplans.models import (
+    Activity,
+    ActivityTarget,
+    EvidenceFile,
+    ProgressUpdate,
+    Workplan,
+    WorkplanVersion,
+)
+from workplans.quarters import Quarter, quarters_of
+from workplans.selectors import progress_update_list, visible_progress_updates
+
+State = ProgressUpdate.State
+Status = ProgressUpdate.Status
+
+# Where an activity stands for one quarter, in the order a counterpart should act on them.
+SITUATIONS = ("returned", "late", "due", "draft", "submitted", "verified")
+SITUATION_LABELS = {
+    "returned": "Returned to you",
+    "late": "Late",
+    "due": "Due",
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "verified": "Verified",
+}
+# An update in one of these states counts as reported for its quarter.
+REPORTED = (State.SUBMITTED, State.VERIFIED)
+# Once a reported update says this, later quarters owe no update.
+FINISHED = (Status.COMPLETED, Status.CANCELLED)
+
+
+@dataclass(frozen=True)
+class ActivityQuarter:
+    """One activity in one quarter: its update (if any) and where it stands."""
+
+    activity: Activity
+    quarter: Quarter
+    update: ProgressUpdate | None
+    situation: str
+    # The quarter is over and nothing was submitted for it (a draft or returned update
+    # of an ended quarter is late too).
+    late: bool
+
+    @property
+    def situation_label(self) -> str:
+        return SITUATION_LABELS[self.situation]
+
+    @property
+    def needs_action(self) -> bool:
+        return self.situation in ("returned", "late", "due", "draft")
+
+    @property
+    def form_activity_id(self) -> int:
+        """The activity whose form holds this quarter (an update reported on an earlier
+        version of the activity stays on that version's activity)."""
+        return self.update.activity_id if self.update is not None else self.activity.pk
+
+
+@dataclass(frozen=True)
+class QuarterGroup:
+    """The activities of one approved workplan version in one of its quarters."""
+
+    workplan: Workplan
+    version: WorkplanVersion
+    quarter: Quarter
+    rows: list[ActivityQuarter]
+
+
+def _situation(update: ProgressUpdate | None, quarter: Quarter, today: datetime.date) -> tuple:
+    ended = quarter.end < today
+    if update is None:
+        return ("late" if ended else "due"), ended
+    late = ended and update.state not in REPORTED
+    return update.state, late
+
+
+def _updates_by_lineage(
+    activities: list[Activity],
+) -> dict[tuple[int, object, int], ProgressUpdate]:
+    """Updates of these activities' lineages in their workplans, keyed by (workplan, lineage,
+    quarter), in one query. An update reported on an earlier version of the same activity
+    still counts; the in-force activity's own update wins where both exist."""
+    if not activities:
+        return {}
+    in_force = {a.pk for a in activities}
+    updates = ProgressUpdate.objects.filter(
+        activity__lineage__in={a.lineage for a in activities},
+        activity__version__workplan_id__in={a.version.workplan_id for a in activities},
+    ).select_related("activity__version")
+    found: dict[tuple[int, object, int], ProgressUpdate] = {}
+    for update in updates:
+        key = (update.activity.version.workplan_id, update.activity.lineage, update.quarter)
+        if key not in found or update.activity_id in in_force:
+            found[key] = update
+    return found
+
+
+def activity_quarter_rows(
+    activities: Iterable[Activity], *, today: datetime.date
+) -> list[ActivityQuarter]:
+    """For each activity (annotated with `first_quarter`, its first planned target), every
+    quarter that has started from that one on, until a reported update says the activity
+    is completed or cancelled. One query for the updates, whatever the number of rows."""
+    activities = list(activities)
+    updates = _updates_by_lineage(activities)
+    quarters_by_workplan: dict[int, list[Quarter]] = {}
+    rows: list[ActivityQuarter] = []
+    for activity in activities:
+        workplan = activity.version.workplan
+        quarters = quarters_by_workplan.setdefault(workplan.pk, quarters_of(workplan))
+        first = getattr(activity, "first_quarter", None) or 1
+        finished = False
+        for quarter in quarters[first - 1 :]:
+            if quarter.start > today:
+                break
+            update = updates.get((workplan.pk, activity.lineage, quarter.number))
+            if finished and update is None:
+                continue
+            situation, late = _situation(update, quarter, today)
+            rows.append(
+                ActivityQuarter(
+                    activity=activity,
+                    quarter=quarter,
+                    update=update,
+                    situation=situation,
+                    late=late,
+                )
+            )
+            if update is not None and update.state in REPORTED and update.status in FINISHED:
+                finished = True
+    return rows
+
+
+def approved_activities() -> QuerySet[Activity]:
+    """Activities of approved (in force) versions, each with `first_quarter`: the first
+    quarter it plans a target in (a subquery, so no GROUP BY over the joined rows)."""
+    first_target = (
+        ActivityTarget.objects.filter(activity=OuterRef("pk")).order_by("quarter").values("quarter")
+    )
+    return (
+        Activity.objects.filter(version__status=WorkplanVersion.Status.APPROVED)
+        .select_related("version__workplan__sub_programme", "output", "lead_counterpart")
+        .annotate(first_quarter=Subquery(first_target[:1]))
+    )
+
+
+def activity_quarter_list(*, user, today: datetime.date) -> list[QuarterGroup]:
+    """ "My activities": the activities of approved (in force) workplan versions that the
+    user's organisation leads, grouped by workplan and quarter (latest quarter first), each
+    due, late, returned, draft, submitted or verified. Two queries, whatever the rows."""
+    organisation = access.organisation_of(user)
+    if not access.is_counterpart(user) or organisation is None:
+        return []
+    activities = (
+        approved_activities()
+        .filter(lead_counterpart=organisation)
+        .order_by("version__workplan__code", "code")
+    )
+    groups: dict[tuple[int, int], QuarterGroup] = {}
+    for row in activity_quarter_rows(activities, today=today):
+        version = row.activity.version
+        key = (version.pk, row.quarter.number)
+        if key not in groups:
+            groups[key] = QuarterGroup(
+                workplan=version.workplan, version=version, quarter=row.quarter, rows=[]
+            )
+        groups[key].rows.append(row)
+    order = {name: index for index, name in enumerate(SITUATIONS)}
+    for group in groups.values():
+        group.rows.sort(key=lambda r: (order[r.situation], _natural(r.activity.code)))
+    return sorted(groups.values(), key=lambda g: (-g.quarter.start.toordinal(), g.workplan.code))
+
+
+def situation_counts(groups: Iterable[QuarterGroup]) -> list[tuple[str, str, int]]:
+    """(situation, label, how many rows) in SITUATIONS order; "late" counts every late row,
+    a late draft or returned update included."""
+    counts = dict.fromkeys(SITUATIONS, 0)
+    for group in groups:
+        for row in group.rows:
+            counts[row.situation] += 1
+            if row.late and row.situation != "late":
+                counts["late"] += 1
+    return [(name, SITUATION_LABELS[name], counts[name]) for name in SITUATIONS]
+
+
+def _natural(code: str) -> tuple:
+    """A2 before A10."""
+    head = code.rstrip("0123456789")
+    tail = code[len(head) :]
+    return (head, int(tail) if tail else -1, code)
+
+
+# --- One activity's reporting -------------------------------------------------------
+
+
+def reportable_activity_get(*, user, pk: int) -> Activity:
+    """An activity of a workplan version the user may see, with what its progress form
+    needs (workplan, provinces, the indicators it carries through its targets);
+    Activity.DoesNotExist otherwise."""
+    versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+    return (
+        Activity.objects.filter(version__in=versions.values("pk"))
+        .select_related("version__workplan", "lead_counterpart", "output", "project")
+        .prefetch_related(
+            Prefetch("provinces", queryset=Province.objects.order_by("name")),
+            "targets__indicator",
+        )
+        .get(pk=pk)
+    )
+
+
+def progress_update_for(*, activity: Activity, quarter: int) -> ProgressUpdate | None:
+    """The update of `activity` for `quarter`, with its values, evidence and transitions."""
+    return (
+        ProgressUpdate.objects.filter(activity=activity, quarter=quarter)
+        .select_related("author", "verified_by")
+        .prefetch_related(
+            "values__indicator",
+            "values__province",
+            "evidence__uploaded_by",
+            "transitions__by",
+        )
+        .first()
+    )
+
+
+def progress_update_last_change(*, update: ProgressUpdate):
+    """The newest history record of an update (who changed it, and when), or None."""
+    return update.history.select_related("history_user").order_by("-history_date").first()
+
+
+# --- The managers' review queue -----------------------------------------------------
+
+
+def progress_review_queue(*, user) -> QuerySet[ProgressUpdate]:
+    """Submitted updates the user may see, oldest submission first, with what a row of the
+    queue shows (the activity's provinces prefetched)."""
+    return (
+        progress_update_list(user=user, filters={"state": State.SUBMITTED})
+        .select_related("activity__version__workplan__sub_programme")
+        .prefetch_related(
+            Prefetch("activity__provinces", queryset=Province.objects.order_by("name"))
+        )
+        .order_by("submitted_at", "pk")
+    )
+
+
+def progress_update_review_get(*, user, pk: int) -> ProgressUpdate:
+    """One update the user may see, with everything its author entered and its history."""
+    return (
+        progress_update_list(user=user)
+        .select_related("activity__version__workplan__sub_programme", "activity__project")
+        .prefetch_related(
+            Prefetch("activity__provinces", queryset=Province.objects.order_by("name")),
+            "values__indicator",
+            "values__province",
+            "evidence__uploaded_by",
+            "transitions__by",
+        )
+        .get(pk=pk)
+    )
+
+
+# --- Evidence -------------------------------------------------------------------------
+
+
+def evidence_get(*, user, pk: int) -> EvidenceFile:
+    """An evidence file of an update the user may see; EvidenceFile.DoesNotExist otherwise."""
+    visible = visible_progress_updates(user, ProgressUpdate.objects.all())
+    return EvidenceFile.objects.select_related("update").get(pk=pk, update__in=visible.values("pk"))

@@ -1,0 +1,319 @@
+"""Progress pages: counterpart staff report on their activities quarter by quarter;
+programme managers verify or return what they submit. Every rule is the services'; these
+views only collect input, call them and show their errors where they belong."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from ctportal.exceptions import DomainError
+from ctportal.forms import add_service_error
+from organisations import access
+from workplans import notifications, services
+from workplans import selectors_progress as selectors
+from workplans.filters_progress import ProgressReviewFilter
+from workplans.forms_progress import ProgressForm, ReviewForm
+from workplans.models import (
+    Activity,
+    EvidenceFile,
+    ProgressUpdate,
+    WorkplanVersion,
+)
+from workplans.quarters import quarter_get, quarters_of
+
+EDITABLE_STATES = (ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED)
+
+
+def _discard(attached: list[EvidenceFile]) -> None:
+    """The rows of a refused save went with the rollback; their stored files go too."""
+    for evidence in attached:
+        evidence.file.storage.delete(evidence.file.name)
+
+
+def _form_url(update: ProgressUpdate) -> str:
+    return reverse("workplans:progress-form", args=[update.activity_id, update.quarter])
+
+
+class MyActivitiesView(LoginRequiredMixin, View):
+    """What the user's organisation owes: each approved activity it leads, per quarter."""
+
+    def get(self, request):
+        access.require(
+            access.is_counterpart(request.user),
+            "This page lists the activities a counterpart organisation reports on.",
+        )
+        today = timezone.localdate()
+        groups = selectors.activity_quarter_list(user=request.user, today=today)
+        return render(
+            request,
+            "workplans/progress/my_activities.html",
+            {
+                "groups": groups,
+                "counts": selectors.situation_counts(groups),
+                "today": today,
+            },
+        )
+
+
+class ProgressFormView(LoginRequiredMixin, View):
+    """One activity's progress in one quarter: the form while it can be edited, what was
+    reported once it is submitted or verified; the history of its transitions either way."""
+
+    template_name = "workplans/progress/progress_form.html"
+
+    def load(self, request, pk: int, quarter: int):
+        try:
+            activity = selectors.reportable_activity_get(user=request.user, pk=pk)
+        except Activity.DoesNotExist:
+            raise Http404("No such activity.") from None
+        period = quarter_get(activity.version.workplan, quarter)
+        if period is None:
+            raise Http404(f"{activity.version.workplan.code} has no quarter {quarter}.")
+        # Only staff of the lead counterpart report; for everyone else this page does not
+        # offer anything (managers review on the review page).
+        access.require(
+            access.can_report_progress_for(request.user, activity.lead_counterpart_id),
+            "Only staff of the counterpart that leads this activity report its progress.",
+        )
+        update = selectors.progress_update_for(activity=activity, quarter=quarter)
+        return activity, period, update
+
+    def render_page(self, request, activity, period, update, form, status=200):
+        version = activity.version
+        started = period.start <= timezone.localdate()
+        editable = (
+            version.status == WorkplanVersion.Status.APPROVED
+            and started
+            and (update is None or update.state in EDITABLE_STATES)
+        )
+        return render(
+            request,
+            self.template_name,
+            {
+                "activity": activity,
+                "workplan": version.workplan,
+                "version": version,
+                "quarter": period,
+                "quarters": quarters_of(version.workplan),
+                "update": update,
+                "form": form,
+                "editable": editable,
+                "started": started,
+                "transitions": list(update.transitions.all()) if update else [],
+                "evidence": list(update.evidence.all()) if update else [],
+                "values": list(update.values.all()) if update else [],
+            },
+            status=status,
+        )
+
+    def get(self, request, pk: int, quarter: int):
+        activity, period, update = self.load(request, pk, quarter)
+        form = ProgressForm(activity=activity, update=update, quarter=period.number)
+        return self.render_page(request, activity, period, update, form)
+
+    def post(self, request, pk: int, quarter: int):
+        activity, period, update = self.load(request, pk, quarter)
+        form = ProgressForm(
+            request.POST, request.FILES, activity=activity, update=update, quarter=period.number
+        )
+        submit = request.POST.get("action") == "submit"
+        status = 400
+        if form.is_valid():
+            attached: list[EvidenceFile] = []
+            try:
+                with transaction.atomic():
+                    saved = services.progress_update_save(
+                        activity=activity,
+                        quarter=period.number,
+                        user=request.user,
+                        **form.service_arguments(),
+                    )
+                    for uploaded in form.cleaned_data["evidence"]:
+                        attached.append(
+                            services.evidence_attach(
+                                update=saved, user=request.user, uploaded_file=uploaded
+                            )
+                        )
+                    if submit:
+                        saved = services.progress_update_submit(update=saved, user=request.user)
+                        notifications.progress_update_submitted_notify(
+                            update=saved,
+                            review_url=request.build_absolute_uri(
+                                reverse("workplans:review-detail", args=[saved.pk])
+                            ),
+                        )
+            except ValidationError as error:
+                _discard(attached)
+                if isinstance(error, DomainError) and error.domain_code == "stale_revision":
+                    form.add_error(None, self.stale_message(activity, period.number))
+                    status = 409
+                else:
+                    add_service_error(form, error)
+            except Exception:
+                _discard(attached)
+                raise
+            else:
+                if submit:
+                    messages.success(
+                        request,
+                        f"Q{period.number} update of {activity.code} submitted for "
+                        "verification. Programme managers have been told by e-mail.",
+                    )
+                else:
+                    files = f" and {len(attached)} file(s) attached" if attached else ""
+                    messages.success(request, f"Draft saved{files}. Submit it when it is complete.")
+                return redirect("workplans:progress-form", pk=activity.pk, quarter=period.number)
+        return self.render_page(request, activity, period, update, form, status=status)
+
+    @staticmethod
+    def stale_message(activity: Activity, quarter: int) -> str:
+        """Who saved the update since the form was opened, and when."""
+        current = ProgressUpdate.objects.filter(activity=activity, quarter=quarter).first()
+        change = current and selectors.progress_update_last_change(update=current)
+        if not change:
+            return "Someone saved this update after you opened it; your changes were not saved."
+        who = change.history_user
+        name = (who.get_full_name() or who.get_username()) if who else "Someone"
+        when = timezone.localtime(change.history_date)
+        at = f"{when:%H:%M}"
+        if when.date() != timezone.localdate():
+            at += f" on {when:%d %b %Y}"
+        return (
+            f"{name} saved this update at {at} after you opened it; your changes were not "
+            "saved — reload to see theirs."
+        )
+
+
+class EvidenceDownloadView(LoginRequiredMixin, View):
+    """An evidence file, streamed to whoever may see its update; a 404 to everyone else."""
+
+    def get(self, request, pk: int):
+        try:
+            evidence = selectors.evidence_get(user=request.user, pk=pk)
+            handle = evidence.file.open("rb")
+        except (EvidenceFile.DoesNotExist, FileNotFoundError):
+            raise Http404("No such file.") from None
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class EvidenceDeleteView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        try:
+            evidence = selectors.evidence_get(user=request.user, pk=pk)
+        except EvidenceFile.DoesNotExist:
+            raise Http404("No such file.") from None
+        update = evidence.update
+        try:
+            services.evidence_delete(evidence=evidence, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{evidence.original_name} removed.")
+        return redirect(_form_url(update))
+
+
+class ReviewQueueView(LoginRequiredMixin, View):
+    """Submitted updates waiting for a programme manager, oldest first, filterable."""
+
+    paginate_by = 25
+
+    def get(self, request):
+        access.require(
+            access.can_review_progress(request.user), "Only programme managers review progress."
+        )
+        queue = selectors.progress_review_queue(user=request.user)
+        filterset = ProgressReviewFilter(request.GET or None, queryset=queue)
+        # Half a filter would show a misleading queue: show the errors and no rows.
+        invalid = filterset.is_bound and not filterset.is_valid()
+        updates = queue.none() if invalid else filterset.qs
+        page = Paginator(updates, self.paginate_by).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "workplans/progress/review_list.html",
+            {
+                "page_obj": page,
+                "updates": page.object_list,
+                "filter_form": filterset.form,
+                "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+            },
+        )
+
+
+class ReviewDetailView(LoginRequiredMixin, View):
+    """Everything the author entered, with Verify and Return for programme managers."""
+
+    template_name = "workplans/progress/review_detail.html"
+
+    @staticmethod
+    def load(request, pk: int) -> ProgressUpdate:
+        try:
+            return selectors.progress_update_review_get(user=request.user, pk=pk)
+        except ProgressUpdate.DoesNotExist:
+            raise Http404("No such progress update.") from None
+
+    def render_page(self, request, update, form, status=200):
+        return render(
+            request,
+            self.template_name,
+            {
+                "update": update,
+                "activity": update.activity,
+                "quarter": quarter_get(update.activity.version.workplan, update.quarter),
+                "form": form,
+                "can_review": access.can_review_progress(request.user)
+                and update.state == ProgressUpdate.State.SUBMITTED,
+                "values": list(update.values.all()),
+                "evidence": list(update.evidence.all()),
+                "transitions": list(update.transitions.all()),
+            },
+            status=status,
+        )
+
+    def get(self, request, pk: int):
+        return self.render_page(request, self.load(request, pk), ReviewForm())
+
+    def post(self, request, pk: int):
+        update = self.load(request, pk)
+        form = ReviewForm(request.POST)
+        action = request.POST.get("action")
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    if action == "verify":
+                        services.progress_update_verify(update=update, user=request.user)
+                    elif action == "return":
+                        services.progress_update_return(
+                            update=update, user=request.user, comment=form.cleaned_data["comment"]
+                        )
+                        notifications.progress_update_returned_notify(
+                            update=update, form_url=request.build_absolute_uri(_form_url(update))
+                        )
+                    else:
+                        raise DomainError("Choose Verify or Return.", code="invalid_action")
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                title = f"Q{update.quarter} update of {update.activity.code}"
+                if action == "verify":
+                    messages.success(request, f"{title} verified; its figures now count.")
+                else:
+                    messages.success(
+                        request, f"{title} returned to {update.activity.lead_counterpart}."
+                    )
+                return redirect("workplans:review-list")
+        return self.render_page(request, update, form, status=400)
