@@ -556,3 +556,20 @@ def test_transitions_are_recorded_once_each(activity, reporter, manager):
     update = submitted_update(activity, reporter)
     progress_update_verify(update=update, user=manager)
     assert ProgressTransition.objects.filter(update=update).count() == 2
+
+
+def test_a_draft_left_on_a_superseded_version_can_be_neither_submitted_nor_given_evidence(
+    activity, reporter
+):
+    update = save(activity, reporter)
+    WorkplanVersion.objects.filter(pk=activity.version_id).update(
+        status=WorkplanVersion.Status.SUPERSEDED
+    )
+    before = snapshot()
+    with pytest.raises(DomainError) as submitting:
+        progress_update_submit(update=update, user=reporter)
+    pdf = SimpleUploadedFile("report.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF")
+    with pytest.raises(DomainError) as attaching:
+        evidence_attach(update=update, user=reporter, uploaded_file=pdf)
+    assert submitting.value.domain_code == attaching.value.domain_code == "version_not_approved"
+    assert snapshot() == before

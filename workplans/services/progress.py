@@ -214,6 +214,17 @@ def _write_values(update: ProgressUpdate, wanted: dict[ValueKey, Decimal], *, us
 
 
 @transaction.atomic
+def _require_version_in_force(version: WorkplanVersion) -> None:
+    """Progress is reported on what the EWG approved and is still in force, at every step."""
+    if version.status != WorkplanVersion.Status.APPROVED:
+        raise DomainError(
+            f"Version {version.number} of {version.workplan.code} is "
+            f"{version.get_status_display().lower()}; progress is reported only on the "
+            "approved version.",
+            code="version_not_approved",
+        )
+
+
 def progress_update_save(
     *,
     activity: Activity,
@@ -235,14 +246,7 @@ def progress_update_save(
         .get(pk=activity.pk)
     )
     _require_reporter(user, locked)
-    version = locked.version
-    if version.status != WorkplanVersion.Status.APPROVED:
-        raise DomainError(
-            f"Version {version.number} of {version.workplan.code} is "
-            f"{version.get_status_display().lower()}; progress is reported only on the "
-            "approved version.",
-            code="version_not_approved",
-        )
+    _require_version_in_force(locked.version)
     quarter = _quarter_validate(locked, quarter)
     update = (
         ProgressUpdate.objects.select_for_update().filter(activity=locked, quarter=quarter).first()
@@ -294,6 +298,7 @@ def progress_update_submit(*, update: ProgressUpdate, user) -> ProgressUpdate:
     """Staff of the reporting counterpart submit a draft or returned update for review."""
     _require_reporter(user, update.activity)
     locked = _lock_update(update.pk)
+    _require_version_in_force(locked.activity.version)
     if locked.state not in EDITABLE_STATES:
         raise illegal_transition(
             what=f"The Q{locked.quarter} update of {locked.activity.code}",
@@ -359,6 +364,7 @@ def evidence_attach(*, update: ProgressUpdate, user, uploaded_file) -> EvidenceF
     at most 10 MB) to an update they can still edit."""
     _require_reporter(user, update.activity)
     locked = _lock_update(update.pk)
+    _require_version_in_force(locked.activity.version)
     if locked.state not in EDITABLE_STATES:
         raise _not_editable(locked)
     mime, extension, size = uploaded_file_check(uploaded_file, field="evidence")
