@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("projects/", include("projects.urls")),
     path("workplans/", include("workplans.urls")),
+    path("funding/", include("donors.urls")),
     path("admin/", admin.site.urls),
 ]

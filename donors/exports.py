@@ -1,0 +1,100 @@
+"""CSV and XLSX downloads of the funding tables: the rows and figures of a donors.tables.Table,
+exactly as the page shows them (the same Table object renders both)."""
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ctportal.money import MINOR_UNITS
+from donors.selectors_funding import ATTRIBUTION_NOTES
+from donors.tables import Table
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMATS = {"ratio": "0.00", "percent": "0%", "int": "#,##0", "date": "yyyy-mm-dd"}
+
+
+def _money_format(currency: str) -> str:
+    places = MINOR_UNITS.get(currency or "USD", 2)
+    return "#,##0" if places == 0 else "#,##0." + "0" * places
+
+
+def _plain(value, kind: str, currency: str):
+    """The value as a CSV field: numbers unformatted (no thousands separators)."""
+    if value is None:
+        return ""
+    if kind == "money":
+        places = MINOR_UNITS.get(currency or "USD", 2)
+        return f"{Decimal(value):.{places}f}"
+    if kind == "percent":
+        return f"{Decimal(value):.4f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if kind == "text" and text[:1] in _FORMULA_STARTS:
+        # A title typed as "=..." must stay text in a spreadsheet (CSV injection).
+        return "'" + text
+    return text
+
+
+def _filename(table: Table, extension: str) -> str:
+    return f"funding-{table.name}-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+def table_csv(table: Table) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
+    # A byte-order mark so that spreadsheet programs read the file as UTF-8.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(table.export_header())
+    for row in table.export_rows():
+        writer.writerow([_plain(value, kind, currency) for value, kind, currency in row])
+    return response
+
+
+def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
+    """Numbers are written as numbers with a number format, dates as dates."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = table.name[:31]
+    sheet.append(table.export_header())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for values in table.export_rows():
+        sheet.append(
+            [
+                Decimal(value)
+                if kind in ("money", "ratio", "percent") and value is not None
+                else value
+                for value, kind, _ in values
+            ]
+        )
+        for cell, (value, kind, currency) in zip(sheet[sheet.max_row], values, strict=True):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                # openpyxl would store "=..." as a formula: text stays text.
+                cell.data_type = "s"
+            if kind == "money":
+                cell.number_format = _money_format(currency)
+            elif kind in _FORMATS:
+                cell.number_format = _FORMATS[kind]
+    for index, header in enumerate(table.export_header(), start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = max(12, min(48, len(header) + 4))
+    sheet.freeze_panes = "A2"
+    about = workbook.create_sheet("About")
+    for line in [table.title, *(notes or []), *table.notes, *ATTRIBUTION_NOTES.values()]:
+        about.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "xlsx")}"'
+    return response
