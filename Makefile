@@ -26,8 +26,18 @@ migrate: $(STAMP) ## apply migrations to the configured database
 demo: migrate ## load the demo data (idempotent)
 	$(BIN)/python manage.py load_demo
 
-run: demo ## serve the portal with demo data at http://$(HOST):$(PORT)
+run: demo ## serve the portal with demo data at http://$(HOST):$(PORT), with a Celery worker and beat
 	$(BIN)/python manage.py demo_logins
+	@# The worker (with beat, reading the schedules from the database) runs in the
+	@# background on the broker the settings name: Redis when REDIS_URL is set, else
+	@# kombu's filesystem transport under var/. It stops when runserver stops.
+	@mkdir -p var/broker var/broker-processed var/broker-control
+	@$(BIN)/celery -A ctportal worker --beat --loglevel INFO --concurrency 2 \
+		--schedule var/celerybeat-schedule >> var/celery.log 2>&1 & \
+	celery_pid=$$!; \
+	trap 'kill -TERM $$celery_pid 2>/dev/null; wait $$celery_pid 2>/dev/null; echo "Celery worker stopped."' EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "Celery worker and beat: pid $$celery_pid, log var/celery.log"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) ## run the test suite (DATABASE_URL picks the database; SQLite by default)

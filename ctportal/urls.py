@@ -16,6 +16,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("projects/", include("projects.urls")),
     path("workplans/", include("workplans.urls")),
+    path("reports/", include("reports.urls")),
     path("funding/", include("donors.urls")),
+    path("api/v1/", include("ctportal.api.urls")),
+    path("account/", include("organisations.urls")),
     path("admin/", admin.site.urls),
 ]

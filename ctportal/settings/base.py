@@ -25,7 +25,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -36,6 +35,7 @@ INSTALLED_APPS = [
     "projects",
     "donors",
     "workplans",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +118,10 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
     CELERY_BROKER_URL = REDIS_URL
+    # With acks_late, a message whose worker died is handed out again after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Without a server the broker is kombu's filesystem transport under var/.
@@ -127,6 +131,8 @@ else:
         "data_folder_out": str(VAR_DIR / "broker"),
         "processed_folder": str(VAR_DIR / "broker-processed"),
         "store_processed": False,
+        # Broadcast (worker control) messages; kombu's default is ./control in the cwd.
+        "control_folder": str(VAR_DIR / "broker-control"),
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -137,19 +143,58 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated request gets a 401 with its challenge, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ctportal.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["ctportal.api.permissions.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_SCHEMA_CLASS": "ctportal.api.schema.PortalAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "ctportal.api.pagination.PortalPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "ctportal.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "ctportal.api.throttles.UserThrottle",
+        "ctportal.api.throttles.AnonThrottle",
+        "ctportal.api.throttles.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="5000/hour"),
+        "anon": env("API_THROTTLE_ANON", default="200/hour"),
+        # Trading a password for a token: slow enough to make guessing pointless.
+        "auth": env("API_THROTTLE_AUTH", default="20/hour"),
+    },
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "DATETIME_FORMAT": "iso-8601",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "URL_FORMAT_OVERRIDE": "format",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CT Portal API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Donors, agreements, tranches, projects, budgets, results, workplans, EWG meetings "
+        "and progress of the CT Portal, with exactly the access of the token's user. "
+        "Lists are paginated (page, page_size up to 500) or, with format=csv, every row as "
+        "CSV. Errors have one shape: "
+        '{"error": {"code": ..., "message": ..., "fields": {"field": ["message"]}}}.'
+    ),
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CurrencyEnum": "ctportal.money.Currency",
+        "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "VersionStatusEnum": "workplans.models.WorkplanVersion.Status",
+        "ProgressStatusEnum": "workplans.models.ProgressUpdate.Status",
+        "ProgressStateEnum": "workplans.models.ProgressUpdate.State",
+    },
+    # Served from the portal's static files; no call to swagger.io's online validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

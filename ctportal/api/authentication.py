@@ -1,0 +1,48 @@
+"""`Authorization: Token <key>` with a user's named, revocable API tokens."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from organisations.tokens import api_token_authenticate
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Send the header as `Authorization: Token <key>`, the key without spaces."
+            )
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("The token is not a valid key.") from None
+        token = api_token_authenticate(key=key)
+        if token is None:
+            raise exceptions.AuthenticationFailed("The token is unknown or has been revoked.")
+        return token.user, token
+
+    def authenticate_header(self, request) -> str:
+        # Makes unauthenticated requests a 401 (with this challenge), not a 403.
+        return f'{self.keyword} realm="api"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "ctportal.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "A personal API token, created at /account/tokens/ or with POST "
+                "/api/v1/auth/token/, sent as `Authorization: Token <key>`."
+            ),
+        }

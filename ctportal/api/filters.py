@@ -1,0 +1,132 @@
+"""Filter plumbing: ordering that refuses unknown fields, and django-filter pieces that
+reject bad values with a 400 instead of ignoring them (or failing with a 500)."""
+
+import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter, SearchFilter
+
+from organisations import access
+
+PK_MAX = 2**63 - 1
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """?ordering=a,-b over the view's `ordering_fields`; any other field is a 400."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        invalid = [term for term in fields if term.lstrip("-") not in valid]
+        if invalid:
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot order by {', '.join(invalid)}; "
+                        f"use {', '.join(sorted(valid))} (prefix - for descending)."
+                    ]
+                },
+                code="invalid_ordering",
+            )
+        return [term for term in fields if term]
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        fields = sorted(getattr(view, "ordering_fields", None) or [])
+        one = "-?(" + "|".join(fields) + ")"
+        for parameter in parameters:
+            parameter["description"] = (
+                f"Comma-separated fields to order by, any of {', '.join(fields)}; "
+                "prefix - for descending."
+            )
+            parameter["schema"] = {"type": "string", "pattern": f"^{one}(,{one})*$"}
+        return parameters
+
+
+class PortalSearchFilter(SearchFilter):
+    pass
+
+
+class BoundedIntegerFilter(django_filters.NumberFilter):
+    """A whole number in a range (a quarter, a year): anything else is a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value: int, max_value: int, **kwargs):
+        kwargs.setdefault("min_value", min_value)
+        kwargs.setdefault("max_value", max_value)
+        super().__init__(*args, **kwargs)
+
+
+class PortalFilterSet(django_filters.FilterSet):
+    """Base of every API filter set: filters come from an allow-list, nothing else."""
+
+
+def donor_filter_allowed(request, donor) -> bool:
+    """Which donor funds what is agreement-level money: roles that never see money get a
+    400 for asking; a donor viewer may only narrow by its own donor (another donor's
+    funding of the same projects stays hidden), so any other donor matches nothing."""
+    user = request.user
+    if not access.can_see_money(user):
+        raise ValidationError(
+            {"donor": ["Your role does not see which donor funds what."]}, code="not_permitted"
+        )
+    own = access.donor_of(user)
+    return own is None or own.pk == donor.pk
+
+
+def date_filter(field_name: str, lookup_expr: str, label: str) -> django_filters.DateFilter:
+    return django_filters.DateFilter(field_name=field_name, lookup_expr=lookup_expr, label=label)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": PK_MAX})
+class IdFilter(BoundedIntegerFilter):
+    """The id of a related object; not a whole number from 1 is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=PK_MAX, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 100})
+class QuarterFilter(BoundedIntegerFilter):
+    """A quarter of a workplan, numbered from 1."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=100, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1900, "maximum": 2200})
+class YearFilter(BoundedIntegerFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1900, max_value=2200, **kwargs)
+
+
+class _StrictBooleanField(forms.Field):
+    TRUE, FALSE = ("true", "1"), ("false", "0")
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true/false (or 1/0); anything else is a 400 rather than being ignored."""
+
+    field_class = _StrictBooleanField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1})
+class ObjectFilter(django_filters.ModelChoiceFilter):
+    """A related object by its id; one that does not exist (or is not offered) is a 400."""
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CodeFilter(django_filters.ModelChoiceFilter):
+    """A related object by its code (a province: PK-PB, PK-SD, ...); unknown is a 400."""

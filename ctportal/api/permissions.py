@@ -1,0 +1,82 @@
+"""Who may call which endpoint; which rows and objects they see is organisations.access's
+business, applied in each endpoint's queryset."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from organisations import access
+from organisations.models import Role
+
+
+class HasRole(BasePermission):
+    """Signed in (session or token) and holding a role in the portal."""
+
+    message = "Your account has no role in the portal; ask an administrator for one."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return access.role_of(user) is not None
+
+
+class SeesMoney(BasePermission):
+    """Money endpoints: managers and administrators, and donor viewers (their own rows)."""
+
+    message = "Your role does not see money figures."
+
+    def has_permission(self, request, view) -> bool:
+        return access.can_see_money(request.user)
+
+
+class SeesMeetings(BasePermission):
+    """EWG meetings, as on the pages: managers, the secretariat, administrators and
+    counterpart staff."""
+
+    message = "Your role does not see EWG meetings."
+
+    def has_permission(self, request, view) -> bool:
+        return access.has_role(
+            request.user,
+            Role.PROGRAMME_MANAGER,
+            Role.EWG_SECRETARIAT,
+            Role.ADMINISTRATOR,
+            Role.COUNTERPART_STAFF,
+        )
+
+
+class ManagesMoneyToWrite(BasePermission):
+    """Reads as the other permissions allow; writes only for programme managers."""
+
+    message = "Only programme managers record money."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or access.can_manage_money(request.user)
+
+
+class EditsWorkplansToWrite(BasePermission):
+    """Reads as the other permissions allow; planning activities only for managers."""
+
+    message = "Only programme managers plan activities."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or access.can_edit_workplans(request.user)
+
+
+class ProgressRoles(BasePermission):
+    """Progress writes by role before any object is looked up: counterpart staff write and
+    submit, programme managers verify and return. Which activity and update is the
+    service's to check (the lead organisation, never one's own)."""
+
+    REPORTER_ACTIONS = frozenset({"create", "partial_update", "submit"})
+    REVIEWER_ACTIONS = frozenset({"verify", "return_"})
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        if view.action in self.REPORTER_ACTIONS:
+            self.message = "Only counterpart staff report progress."
+            return access.is_counterpart(request.user)
+        if view.action in self.REVIEWER_ACTIONS:
+            self.message = "Only programme managers review progress."
+            return access.can_review_progress(request.user)
+        return False

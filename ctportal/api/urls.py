@@ -1,0 +1,52 @@
+"""/api/v1/: every app's endpoints, the token endpoint, the aggregates, the schema and
+its docs (served from the portal's own static files)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from ctportal.api.views import TokenObtainView, api_not_found
+from donors import apis as donor_apis
+from organisations import apis as organisation_apis
+from projects import apis as project_apis
+from workplans import apis as workplan_apis
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("organisations", organisation_apis.OrganisationViewSet, basename="organisation")
+router.register("exchange-rates", project_apis.ExchangeRateViewSet, basename="exchange-rate")
+router.register("programmes", project_apis.CountryProgrammeViewSet, basename="programme")
+router.register("sub-programmes", project_apis.SubProgrammeViewSet, basename="sub-programme")
+router.register("projects", project_apis.ProjectViewSet, basename="project")
+router.register("budget-lines", project_apis.BudgetLineViewSet, basename="budget-line")
+router.register("expenditures", project_apis.ExpenditureViewSet, basename="expenditure")
+router.register("outcomes", project_apis.OutcomeViewSet, basename="outcome")
+router.register("outputs", project_apis.OutputViewSet, basename="output")
+router.register("indicators", project_apis.IndicatorViewSet, basename="indicator")
+router.register("agreements", donor_apis.AgreementViewSet, basename="agreement")
+router.register("allocations", donor_apis.AllocationViewSet, basename="allocation")
+router.register("disbursements", donor_apis.DisbursementViewSet, basename="disbursement")
+router.register("workplans", workplan_apis.WorkplanViewSet, basename="workplan")
+router.register(
+    "workplan-versions", workplan_apis.WorkplanVersionViewSet, basename="workplan-version"
+)
+router.register("activities", workplan_apis.ActivityViewSet, basename="activity")
+router.register("ewg-meetings", workplan_apis.MeetingViewSet, basename="ewg-meeting")
+router.register("progress-updates", workplan_apis.ProgressUpdateViewSet, basename="progress-update")
+
+urlpatterns = [
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("funding/summary/", donor_apis.FundingSummaryView.as_view(), name="funding-summary"),
+    path("progress/summary/", workplan_apis.ProgressSummaryView.as_view(), name="progress-summary"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]
+
+# Reports: start, poll and download (reports.apis).
+urlpatterns += [path("reports/", include("reports.api_urls"))]
+
+# Keep last: any other address under /api/v1/ ending in a slash is a JSON 404 (one without
+# the slash is first redirected to it by CommonMiddleware).
+urlpatterns += [re_path(r"^[\s\S]*/$", api_not_found)]

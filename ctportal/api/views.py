@@ -1,0 +1,199 @@
+"""The base of every API endpoint, and the token endpoint.
+
+Every list: the access-filtered queryset of its endpoint, narrowed by an allow-listed
+FilterSet, ordering and search; paginated (JSON) or, with ?format=csv, every row streamed.
+Query parameters no endpoint knows are a 400, so a misspelt filter never silently returns
+everything.
+"""
+
+from django.contrib.auth import authenticate
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from ctportal.api.exceptions import error_body
+from ctportal.api.filters import PortalSearchFilter, StrictOrderingFilter
+from ctportal.api.permissions import HasRole
+from ctportal.api.renderers import CSVRenderer, csv_response
+from organisations.tokens import api_token_create
+
+PK_MAX = 2**63 - 1
+COMMON_PARAMS = frozenset({"format"})
+LIST_PARAMS = frozenset({"page", "page_size"})
+
+
+def known_params_check(request, known) -> None:
+    """A 400 naming each query parameter the endpoint does not know, or whose value holds a
+    NUL character (no text column can store one: PostgreSQL refuses it outright)."""
+    unknown = sorted(set(request.query_params) - set(known))
+    if unknown:
+        raise ValidationError(
+            {name: ["This endpoint has no such parameter."] for name in unknown},
+            code="unknown_parameter",
+        )
+    for name, values in request.query_params.lists():
+        if any("\x00" in value for value in values):
+            raise ValidationError({name: [NUL_MESSAGE]}, code="null_characters_not_allowed")
+
+
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+def nul_check(data, path: str = "") -> None:
+    """A 400 naming the first field of a request body whose text holds a NUL character."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise ValidationError(
+                {path or "non_field_errors": [NUL_MESSAGE]}, code="null_characters_not_allowed"
+            )
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            nul_check(str(key), path)
+            nul_check(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            nul_check(value, f"{path}.{index}" if path else str(index))
+
+
+class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
+    """Read endpoints (list and retrieve); subclasses add their writes through services."""
+
+    permission_classes = [HasRole]
+    filter_backends = [DjangoFilterBackend, PortalSearchFilter, StrictOrderingFilter]
+    lookup_value_regex = "[0-9]+"
+    csv_filename = "export"
+    ordering_fields: list[str] = []
+    search_fields: list[str] = []
+    # Actions whose answer can be a 409 (a stale revision); documented in the schema.
+    conflict_actions: tuple[str, ...] = ()
+
+    def get_renderers(self):
+        # No action: a method the endpoint does not offer, answered with a JSON 405 even
+        # when CSV was asked for (not a 404 for the format).
+        if getattr(self, "action", None) in ("list", None):
+            return [JSONRenderer(), CSVRenderer()]
+        return [JSONRenderer()]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            self._check_query_params(request)
+        else:
+            nul_check(request.data)
+
+    def _known_params(self) -> set[str]:
+        known = set(COMMON_PARAMS)
+        if self.action == "list":
+            known |= LIST_PARAMS
+            filterset_class = getattr(self, "filterset_class", None)
+            if filterset_class is not None:
+                known |= set(filterset_class.base_filters)
+            if self.ordering_fields:
+                known.add("ordering")
+            if self.search_fields:
+                known.add("search")
+        return known
+
+    def _check_query_params(self, request) -> None:
+        known_params_check(request, self._known_params())
+
+    def get_object(self):
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        if not str(value).isdigit() or int(value) > PK_MAX:
+            raise NotFound()
+        return super().get_object()
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        if getattr(request.accepted_renderer, "format", None) == "csv":
+            return csv_response(
+                queryset=queryset,
+                serializer_class=self.get_serializer_class(),
+                context=self.get_serializer_context(),
+                filename=self.csv_filename,
+            )
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Errors are JSON in the documented shape, whatever format the list was asked in.
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    def read_back(self, obj):
+        """The object as the list shows it (annotations and all), after a write."""
+        return self.get_serializer(self.get_queryset().get(pk=obj.pk)).data
+
+
+class TokenObtainView(APIView):
+    """Trade a username and password for a new API token (named; shown once)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+    renderer_classes = [JSONRenderer]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, style={"input_type": "password"})
+        name = serializers.CharField(
+            max_length=100, required=False, help_text="What the token is for; shown in lists."
+        )
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                name="NewToken",
+                fields={
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "key": serializers.CharField(help_text="Shown once; store it safely."),
+                    "created_at": serializers.DateTimeField(),
+                },
+            )
+        },
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+        )
+        if user is None:
+            raise ValidationError(
+                {"password": ["Unable to sign in with this username and password."]},
+                code="invalid_credentials",
+            )
+        name = data.validated_data.get("name") or f"Obtained {timezone.now():%Y-%m-%d %H:%M:%S}"
+        token, key = api_token_create(user=user, name=name)
+        return Response(
+            {"id": token.pk, "name": token.name, "key": key, "created_at": token.created_at},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Any other address under /api/v1/ (an id that is not a number, say): a 404 in the
+    API's error shape, not the site's HTML page."""
+    body = error_body(code="not_found", message="No such endpoint or object.")
+    return JsonResponse(body, status=404)

@@ -1,0 +1,233 @@
+"""API of projects: programmes, sub-programmes, projects, budgets, expenditure, results
+framework and exchange rates. Reads apply organisations.access; expenditure is written
+through projects.services, as on the pages."""
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.response import Response
+
+from ctportal.api.permissions import HasRole, ManagesMoneyToWrite, SeesMoney
+from ctportal.api.views import PortalViewSet
+from organisations import access
+from projects import services
+from projects.api_filters import (
+    BudgetLineFilter,
+    ExchangeRateFilter,
+    ExpenditureFilter,
+    IndicatorFilter,
+    OutcomeFilter,
+    OutputFilter,
+    ProjectFilter,
+    SubProgrammeFilter,
+)
+from projects.models import (
+    BudgetLine,
+    CountryProgramme,
+    ExchangeRate,
+    Expenditure,
+    Indicator,
+    Outcome,
+    Output,
+    Project,
+    SubProgramme,
+)
+from projects.selectors import project_list
+from projects.serializers import (
+    BudgetLineSerializer,
+    CountryProgrammeSerializer,
+    ExchangeRateSerializer,
+    ExpenditureInputSerializer,
+    ExpenditureSerializer,
+    IndicatorSerializer,
+    OutcomeSerializer,
+    OutputSerializer,
+    ProjectSerializer,
+    SubProgrammeSerializer,
+)
+
+MONEY_PERMISSIONS = [HasRole, SeesMoney]
+
+
+def _visible_project_ids(user) -> QuerySet:
+    return access.visible_projects(user, Project.objects.all()).values("pk")
+
+
+def _visible_outcomes(user) -> QuerySet[Outcome]:
+    """The results frameworks of what the user may see: a project's own outcomes with the
+    project, a sub-programme's with any project or workplan version of it the user sees."""
+    if access.is_programme_wide(user):
+        return Outcome.objects.all()
+    # projects must not import workplans: the model is looked up by name.
+    version_model = apps.get_model("workplans", "WorkplanVersion")
+    versions = access.visible_workplan_versions(user, version_model.objects.all())
+    projects = _visible_project_ids(user)
+    sub_programmes = SubProgramme.objects.filter(
+        Q(projects__in=projects) | Q(workplans__versions__in=versions.values("pk"))
+    ).values("pk")
+    return Outcome.objects.filter(
+        Q(project__in=projects) | Q(project__isnull=True, sub_programme__in=sub_programmes)
+    )
+
+
+class ExchangeRateViewSet(PortalViewSet):
+    """UN operational rates (USD per unit) by currency and month: for roles that see money."""
+
+    permission_classes = MONEY_PERMISSIONS
+    serializer_class = ExchangeRateSerializer
+    filterset_class = ExchangeRateFilter
+    ordering_fields = ["currency", "month"]
+    csv_filename = "exchange-rates"
+
+    def get_queryset(self):
+        return ExchangeRate.objects.order_by("currency", "-month")
+
+
+class CountryProgrammeViewSet(PortalViewSet):
+    serializer_class = CountryProgrammeSerializer
+    ordering_fields = ["code", "start_date"]
+    search_fields = ["code", "title"]
+    csv_filename = "programmes"
+
+    def get_queryset(self):
+        return CountryProgramme.objects.prefetch_related("sub_programmes").order_by(
+            "-start_date", "code"
+        )
+
+
+class SubProgrammeViewSet(PortalViewSet):
+    serializer_class = SubProgrammeSerializer
+    filterset_class = SubProgrammeFilter
+    ordering_fields = ["code"]
+    search_fields = ["code", "title"]
+    csv_filename = "sub-programmes"
+
+    def get_queryset(self):
+        return SubProgramme.objects.select_related("programme").order_by("programme__code", "code")
+
+
+class ProjectViewSet(PortalViewSet):
+    """Projects the user may open: all for programme-wide roles, a donor's funded ones, a
+    counterpart's own."""
+
+    serializer_class = ProjectSerializer
+    filterset_class = ProjectFilter
+    ordering_fields = ["code", "title", "start_date", "end_date", "status"]
+    search_fields = ["code", "title"]
+    csv_filename = "projects"
+
+    def get_queryset(self):
+        return project_list(user=self.request.user).prefetch_related("counterparts", "nap_areas")
+
+
+class BudgetLineViewSet(PortalViewSet):
+    """Planned cost by project, category and year: roles that see money, for the projects
+    they may open."""
+
+    permission_classes = MONEY_PERMISSIONS
+    serializer_class = BudgetLineSerializer
+    filterset_class = BudgetLineFilter
+    ordering_fields = ["year", "category", "amount"]
+    csv_filename = "budget-lines"
+
+    def get_queryset(self):
+        return (
+            BudgetLine.objects.filter(project__in=_visible_project_ids(self.request.user))
+            .select_related("project")
+            .order_by("project__code", "year", "category")
+        )
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ExpenditureInputSerializer, responses={201: ExpenditureSerializer}
+    ),
+    partial_update=extend_schema(
+        request=ExpenditureInputSerializer, responses={200: ExpenditureSerializer}
+    ),
+    destroy=extend_schema(responses={204: None}),
+)
+class ExpenditureViewSet(PortalViewSet):
+    """What was spent, by project, category and date; programme managers record it."""
+
+    permission_classes = [*MONEY_PERMISSIONS, ManagesMoneyToWrite]
+    serializer_class = ExpenditureSerializer
+    filterset_class = ExpenditureFilter
+    ordering_fields = ["spent_on", "amount", "amount_usd", "category"]
+    search_fields = ["description"]
+    csv_filename = "expenditures"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            Expenditure.objects.filter(project__in=_visible_project_ids(self.request.user))
+            .select_related("project")
+            .order_by("-spent_on", "-id")
+        )
+
+    def _input(self, **kwargs) -> ExpenditureInputSerializer:
+        serializer = ExpenditureInputSerializer(
+            project_queryset=access.visible_projects(self.request.user, Project.objects.all()),
+            **kwargs,
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    def create(self, request):
+        data = self._input(data=request.data).validated_data
+        expenditure = services.expenditure_create(user=request.user, **data)
+        return Response(self.read_back(expenditure), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        expenditure = self.get_object()
+        data = self._input(data=request.data, partial=True).validated_data
+        expenditure = services.expenditure_update(
+            expenditure=expenditure, user=request.user, **data
+        )
+        return Response(self.read_back(expenditure))
+
+    def destroy(self, request, pk=None):
+        services.expenditure_delete(expenditure=self.get_object(), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OutcomeViewSet(PortalViewSet):
+    serializer_class = OutcomeSerializer
+    filterset_class = OutcomeFilter
+    ordering_fields = ["code"]
+    search_fields = ["code", "title"]
+    csv_filename = "outcomes"
+
+    def get_queryset(self):
+        return _visible_outcomes(self.request.user).order_by("sub_programme_id", "code", "id")
+
+
+class OutputViewSet(PortalViewSet):
+    serializer_class = OutputSerializer
+    filterset_class = OutputFilter
+    ordering_fields = ["code"]
+    search_fields = ["code", "title"]
+    csv_filename = "outputs"
+
+    def get_queryset(self):
+        outcomes = _visible_outcomes(self.request.user).values("pk")
+        return (
+            Output.objects.filter(outcome__in=outcomes)
+            .select_related("outcome")
+            .order_by("outcome__code", "code", "id")
+        )
+
+
+class IndicatorViewSet(PortalViewSet):
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilter
+    ordering_fields = ["code"]
+    search_fields = ["code", "title"]
+    csv_filename = "indicators"
+
+    def get_queryset(self):
+        outcomes = _visible_outcomes(self.request.user).values("pk")
+        return Indicator.objects.filter(output__outcome__in=outcomes).order_by(
+            "output__code", "code", "id"
+        )

@@ -1,0 +1,33 @@
+"""The app's knobs: a Django setting wins, else the environment, else the default.
+
+The environment is read too so a worker started for a test (or an operator's shell) can
+slow generation down or shorten the lock lease without a settings module of its own.
+"""
+
+import os
+
+from django.conf import settings
+
+
+def _number(name: str, default: float) -> float:
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, "")
+    return float(value) if value not in ("", None) else default
+
+
+def lease_seconds() -> float:
+    """How long a run owns a report without a sign of life before another may take it."""
+    return _number("REPORTS_LOCK_LEASE_SECONDS", 120)
+
+
+def test_delay_seconds() -> float:
+    """Extra time spread over the generation steps: only tests set it, to kill a worker
+    in the middle of a report."""
+    return _number("REPORTS_TEST_DELAY_SECONDS", 0)
+
+
+def fan_out_min_donors() -> int:
+    """An overall disbursement report run by Celery computes each donor's section in its
+    own task once it spans at least this many donors."""
+    return int(_number("REPORTS_FAN_OUT_MIN_DONORS", 2))

@@ -1,0 +1,34 @@
+"""How numbers read in the PDF; the XLSX keeps numbers and gives them number formats."""
+
+from decimal import Decimal
+
+from ctportal.money import MINOR_UNITS
+
+
+def money(amount: Decimal | None, currency: str = "USD") -> str:
+    if amount is None:
+        return "-"
+    places = MINOR_UNITS.get(currency, 2)
+    return f"{amount:,.{places}f}"
+
+
+def percent(share: Decimal | None) -> str:
+    """0.2534 -> '25.3 %'."""
+    return "-" if share is None else f"{share * 100:.1f} %"
+
+
+def ratio(value: Decimal | None) -> str:
+    """A burn rate: 1.00 is on plan."""
+    return "-" if value is None else f"{value:.2f}"
+
+
+def number(value: Decimal | int | None) -> str:
+    if value is None:
+        return "-"
+    value = Decimal(value)
+    return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
+
+
+def excel_money_format(currency: str) -> str:
+    places = MINOR_UNITS.get(currency, 2)
+    return "#,##0" if places == 0 else "#,##0." + "0" * places

@@ -1,0 +1,545 @@
+"""The figures a report shows, read through the apps' selectors and as at the period's end.
+
+A disbursement report is made of one section per donor (so an overall report can compute
+its sections in parallel tasks); each section travels as JSON between tasks, with amounts
+as strings so no Decimal is ever a float. A progress report is one workplan in one quarter.
+Only verified progress counts.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q, Sum
+
+from ctportal.exceptions import DomainError
+from ctportal.money import CENT, quantum
+from donors.models import FundingAgreement
+from donors.selectors_funding import (
+    FundingFilters,
+    FundingRow,
+    funding_summary,
+    funding_tranche_list,
+)
+from organisations.models import Organisation
+from workplans.models import ActivityTarget, ProgressUpdate, Workplan, WorkplanVersion
+from workplans.quarters import quarters_of
+from workplans.selectors_progress import activity_quarter_rows, approved_activities
+from workplans.selectors_results import indicator_progress
+
+ZERO = Decimal("0")
+
+# The money columns of an agreement row, each in the donor's currency and in USD.
+MONEY_FIELDS = (
+    "committed",
+    "received",
+    "received_in_period",
+    "allocated",
+    "spent",
+    "balance",
+    "to_receive",
+    "overdue",
+)
+
+
+def _q(amount: Decimal, currency: str = "USD") -> Decimal:
+    return amount.quantize(quantum(currency) if currency != "USD" else CENT, ROUND_HALF_UP)
+
+
+# --- Disbursement --------------------------------------------------------------------
+
+
+@dataclass
+class AgreementRow:
+    reference: str
+    title: str
+    currency: str
+    start_date: str
+    end_date: str
+    # amounts in the currency, then in USD
+    committed: Decimal = ZERO
+    committed_usd: Decimal = ZERO
+    received: Decimal = ZERO
+    received_usd: Decimal = ZERO
+    received_in_period: Decimal = ZERO
+    received_in_period_usd: Decimal = ZERO
+    allocated: Decimal = ZERO
+    allocated_usd: Decimal = ZERO
+    spent: Decimal = ZERO
+    spent_usd: Decimal = ZERO
+    balance: Decimal = ZERO
+    balance_usd: Decimal = ZERO
+    to_receive: Decimal = ZERO
+    to_receive_usd: Decimal = ZERO
+    overdue: Decimal = ZERO
+    overdue_usd: Decimal = ZERO
+    overdue_count: int = 0
+    # The selectors' burn rate (1.00 = spending at the planned pace) and the planned
+    # spending to date it compares with, so groups of agreements get one too.
+    burn_rate: Decimal | None = None
+    expected_usd: Decimal = ZERO
+
+
+@dataclass
+class OverdueTranche:
+    reference: str
+    currency: str
+    planned_date: str
+    planned_amount: Decimal
+    planned_amount_usd: Decimal
+    days_overdue: int
+
+
+@dataclass
+class Totals:
+    """Sums of agreement rows: in USD, or in one currency."""
+
+    currency: str = "USD"
+    committed: Decimal = ZERO
+    received: Decimal = ZERO
+    received_in_period: Decimal = ZERO
+    allocated: Decimal = ZERO
+    spent: Decimal = ZERO
+    balance: Decimal = ZERO
+    to_receive: Decimal = ZERO
+    overdue: Decimal = ZERO
+    overdue_count: int = 0
+    expected: Decimal = ZERO
+
+    def add(self, row: AgreementRow, *, usd: bool) -> None:
+        for name in MONEY_FIELDS:
+            value = getattr(row, f"{name}_usd" if usd else name)
+            setattr(self, name, getattr(self, name) + value)
+        self.overdue_count += row.overdue_count
+        self.expected += row.expected_usd
+
+    @property
+    def burn_rate(self) -> Decimal | None:
+        """Spent against planned spending to date, summed over the agreements (USD)."""
+        if self.currency != "USD" or not self.expected:
+            return None
+        return (self.spent / self.expected).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass
+class DonorSection:
+    donor_id: int
+    donor_name: str
+    donor_short_name: str
+    agreements: list[AgreementRow] = field(default_factory=list)
+    overdue: list[OverdueTranche] = field(default_factory=list)
+
+    @property
+    def totals_usd(self) -> Totals:
+        totals = Totals()
+        for row in self.agreements:
+            totals.add(row, usd=True)
+        return totals
+
+    @property
+    def totals_by_currency(self) -> list[Totals]:
+        by_currency: dict[str, Totals] = {}
+        for row in self.agreements:
+            by_currency.setdefault(row.currency, Totals(currency=row.currency)).add(row, usd=False)
+        return [by_currency[c] for c in sorted(by_currency)]
+
+    def to_json(self) -> dict:
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DonorSection":
+        agreements = [
+            AgreementRow(**_decimals(row, AgreementRow)) for row in data.get("agreements", [])
+        ]
+        overdue = [
+            OverdueTranche(**_decimals(row, OverdueTranche)) for row in data.get("overdue", [])
+        ]
+        return cls(
+            donor_id=data["donor_id"],
+            donor_name=data["donor_name"],
+            donor_short_name=data["donor_short_name"],
+            agreements=agreements,
+            overdue=overdue,
+        )
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _decimals(row: dict, cls) -> dict:
+    kinds = cls.__annotations__
+    decimal = (Decimal, Decimal | None)
+    return {
+        k: (Decimal(str(v)) if kinds.get(k) in decimal and v is not None else v)
+        for k, v in row.items()
+    }
+
+
+@dataclass
+class DisbursementFigures:
+    period_start: datetime.date
+    period_end: datetime.date
+    sections: list[DonorSection]
+    overall: bool
+
+    @property
+    def totals_usd(self) -> Totals:
+        totals = Totals()
+        for section in self.sections:
+            for row in section.agreements:
+                totals.add(row, usd=True)
+        return totals
+
+    @property
+    def agreement_count(self) -> int:
+        return sum(len(s.agreements) for s in self.sections)
+
+
+def disbursement_donors(*, period_end: datetime.date) -> list[Organisation]:
+    """Donors with an agreement started by the end of the period (the agreements the
+    funding summary counts for it), by short name."""
+    return list(
+        Organisation.objects.filter(
+            kind=Organisation.Kind.DONOR, agreements_funded__start_date__lte=period_end
+        )
+        .distinct()
+        .order_by("short_name")
+    )
+
+
+def donors_active_in(*, period_start: datetime.date, period_end: datetime.date) -> list[int]:
+    """Donors owed a monthly report: an agreement running in the month, or a tranche
+    overdue at its end."""
+    running = Q(agreements_funded__start_date__lte=period_end) & Q(
+        agreements_funded__end_date__gte=period_start
+    )
+    owing = Q(agreements_funded__disbursements__planned_date__lte=period_end) & (
+        Q(agreements_funded__disbursements__received_date__isnull=True)
+        | Q(agreements_funded__disbursements__received_date__gt=period_end)
+    )
+    return list(
+        Organisation.objects.filter(kind=Organisation.Kind.DONOR)
+        .filter(running | owing)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("short_name")
+    )
+
+
+class _ReportViewer:
+    """Who a report's figures are read as: the programme as a whole. Reports are made by
+    the schedule and by workers, not by a person; who may read one is checked when it is
+    listed or downloaded (reports.selectors)."""
+
+    is_superuser = True
+    is_authenticated = True
+    is_active = True
+    membership = None
+    pk = None
+
+
+REPORT_VIEWER = _ReportViewer()
+
+
+def _expected_usd(row: FundingRow, as_of: datetime.date) -> Decimal:
+    """What the selectors' burn rate compares spending with: the allocation times the
+    elapsed share of the agreement's period (donors.selectors_funding.burn_rate)."""
+    start, end = row.period_start, row.period_end
+    if not row.allocated_usd or start is None or end is None or end < start:
+        return ZERO
+    elapsed = (min(end, as_of) - start).days + 1
+    if elapsed <= 0:
+        return ZERO
+    return row.allocated_usd * Decimal(elapsed) / Decimal((end - start).days + 1)
+
+
+def donor_section(
+    *, donor: Organisation, period_start: datetime.date, period_end: datetime.date
+) -> DonorSection:
+    """One donor's agreements as at `period_end`, as donors.selectors_funding counts them
+    (its funding_summary by agreement, as the donor sees it): committed, received (to date
+    and in the period), allocated, spent (attributed by allocation share), balance (received
+    - spent), burn rate (spent against the planned pace), still to receive, and tranches
+    overdue at the period's end (funding_tranche_list)."""
+    day_after = period_end + datetime.timedelta(days=1)
+    to_date = funding_summary(
+        user=REPORT_VIEWER,
+        group_by="agreement",
+        filters=FundingFilters(date_to=period_end),
+        as_donor=donor,
+        today=day_after,
+    )
+    in_period = {
+        row.key: row
+        for row in funding_summary(
+            user=REPORT_VIEWER,
+            group_by="agreement",
+            filters=FundingFilters(date_from=period_start, date_to=period_end),
+            as_donor=donor,
+            today=day_after,
+        ).rows
+    }
+    rates = dict(FundingAgreement.objects.filter(donor=donor).values_list("pk", "usd_rate"))
+    section = DonorSection(
+        donor_id=donor.pk, donor_name=donor.name, donor_short_name=donor.short_name
+    )
+    by_agreement: dict[int, AgreementRow] = {}
+    for row in to_date.rows:
+        period = in_period.get(row.key)
+        to_receive = row.committed - row.received
+        agreement = AgreementRow(
+            reference=row.label,
+            title=row.detail.split(": ", 1)[-1],
+            currency=row.currency,
+            start_date=row.period_start.isoformat() if row.period_start else "",
+            end_date=row.period_end.isoformat() if row.period_end else "",
+            committed=row.committed,
+            committed_usd=row.committed_usd,
+            received=row.received,
+            received_usd=row.received_usd,
+            received_in_period=period.received if period else ZERO,
+            received_in_period_usd=period.received_usd if period else ZERO,
+            allocated=row.allocated,
+            allocated_usd=row.allocated_usd,
+            spent=row.spent,
+            spent_usd=row.spent_usd,
+            balance=row.balance,
+            balance_usd=row.balance_usd,
+            to_receive=to_receive,
+            # What is still to come is worth, in USD, what it was at signature: the USD
+            # figures received already carry the rates of their own months.
+            to_receive_usd=_q(to_receive * rates.get(row.key, Decimal(1))),
+            overdue=row.overdue,
+            overdue_usd=row.overdue_usd,
+            overdue_count=row.overdue_count or 0,
+            burn_rate=row.burn_rate,
+            expected_usd=_q(_expected_usd(row, period_end)),
+        )
+        by_agreement[row.key] = agreement
+        section.agreements.append(agreement)
+    for tranche in funding_tranche_list(
+        user=REPORT_VIEWER,
+        filters=FundingFilters(date_to=period_end),
+        as_donor=donor,
+        status="overdue",
+        today=day_after,
+    ):
+        section.overdue.append(
+            OverdueTranche(
+                reference=tranche.agreement.reference,
+                currency=tranche.agreement.currency,
+                planned_date=tranche.planned_date.isoformat(),
+                planned_amount=tranche.planned_amount,
+                planned_amount_usd=tranche.planned_amount_usd,
+                days_overdue=(period_end - tranche.planned_date).days,
+            )
+        )
+    return section
+
+
+# --- Progress ------------------------------------------------------------------------
+
+NOT_REPORTED = "not_reported"
+STATUS_LABELS = {
+    **dict(ProgressUpdate.Status.choices),
+    NOT_REPORTED: "No verified update",
+}
+STATUS_ORDER = [*ProgressUpdate.Status.values, NOT_REPORTED]
+
+
+@dataclass
+class ActivityRow:
+    code: str
+    title: str
+    lead: str
+    budget: Decimal
+    budget_currency: str
+    status: str
+    percent: int
+    reported_quarter: int | None
+    narrative: str
+    challenges: str
+    late_quarters: list[int] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def is_late(self) -> bool:
+        return bool(self.late_quarters) or self.status == ProgressUpdate.Status.DELAYED
+
+
+@dataclass
+class IndicatorRow:
+    code: str
+    title: str
+    unit: str
+    baseline: Decimal
+    framework_target: Decimal
+    target_to_date: Decimal
+    target_total: Decimal
+    achieved_to_date: Decimal
+
+    @property
+    def share_of_target(self) -> Decimal | None:
+        """Achieved to date against the workplan's targets to date (1 = 100 %)."""
+        if not self.target_to_date:
+            return None
+        return (self.achieved_to_date / self.target_to_date).quantize(
+            Decimal("0.0001"), ROUND_HALF_UP
+        )
+
+
+@dataclass
+class ProgressFigures:
+    workplan_code: str
+    workplan_title: str
+    version_number: int
+    quarter: int
+    quarter_label: str
+    period_start: datetime.date
+    period_end: datetime.date
+    activities: list[ActivityRow]
+    indicators: list[IndicatorRow]
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(status, label, activities) for every status, in the life-cycle order."""
+        counts = Counter(a.status for a in self.activities)
+        return [(s, STATUS_LABELS[s], counts.get(s, 0)) for s in STATUS_ORDER]
+
+    @property
+    def percent_complete(self) -> Decimal:
+        """The mean of the activities' verified percent complete, cancelled ones left out."""
+        counted = [a.percent for a in self.activities if a.status != "cancelled"]
+        if not counted:
+            return ZERO
+        return (Decimal(sum(counted)) / len(counted)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def late_activities(self) -> list[ActivityRow]:
+        return [a for a in self.activities if a.is_late]
+
+
+def _natural(code: str) -> tuple:
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", code))
+
+
+def progress_figures(*, workplan: Workplan, quarter: int) -> ProgressFigures:
+    """The approved version of `workplan` up to the end of `quarter`: each activity's last
+    verified status and percent, the indicators' verified achievements against the targets
+    planned to date, and the activities that are late (an ended quarter without a
+    submitted update, or verified as delayed) with their last verified narrative."""
+    version = WorkplanVersion.objects.filter(
+        workplan=workplan, status=WorkplanVersion.Status.APPROVED
+    ).first()
+    if version is None:
+        raise DomainError(
+            f"Workplan {workplan.code} has no approved version to report on.",
+            field="workplan",
+            code="no_approved_version",
+        )
+    quarters = quarters_of(workplan)
+    this_quarter = quarters[quarter - 1]
+    activities = sorted(
+        approved_activities().filter(version=version), key=lambda a: _natural(a.code)
+    )
+    verified = {}
+    for update in (
+        ProgressUpdate.objects.filter(
+            activity__version__workplan=workplan,
+            activity__lineage__in=[a.lineage for a in activities],
+            state=ProgressUpdate.State.VERIFIED,
+            quarter__lte=quarter,
+        )
+        .select_related("activity")
+        .order_by("quarter", "pk")
+    ):
+        verified[update.activity.lineage] = update  # the latest quarter wins
+    late = defaultdict(list)
+    day_after = this_quarter.end + datetime.timedelta(days=1)
+    for row in activity_quarter_rows(activities, today=day_after):
+        if row.late and row.quarter.number <= quarter:
+            late[row.activity.pk].append(row.quarter.number)
+    rows = []
+    for activity in activities:
+        update = verified.get(activity.lineage)
+        rows.append(
+            ActivityRow(
+                code=activity.code,
+                title=activity.title,
+                lead=activity.lead_counterpart.short_name,
+                budget=activity.budget,
+                budget_currency=activity.budget_currency,
+                status=update.status if update else NOT_REPORTED,
+                percent=update.percent_complete if update else 0,
+                reported_quarter=update.quarter if update else None,
+                narrative=update.narrative if update else "",
+                challenges=update.challenges if update else "",
+                late_quarters=late.get(activity.pk, []),
+            )
+        )
+
+    targets = (
+        ActivityTarget.objects.filter(activity__version=version)
+        .values(
+            "indicator",
+            "indicator__code",
+            "indicator__title",
+            "indicator__unit",
+            "indicator__baseline",
+            "indicator__target",
+        )
+        .annotate(
+            total=Sum("value"),
+            to_date=Sum("value", filter=Q(quarter__lte=quarter)),
+        )
+        .order_by()
+    )
+    targets = sorted(targets, key=lambda t: _natural(t["indicator__code"]))
+    achieved = indicator_progress(indicator_ids=[t["indicator"] for t in targets])
+    indicators = []
+    for target in targets:
+        progress = achieved[target["indicator"]]
+        to_date = sum(
+            (
+                q.value
+                for q in progress.quarters
+                if q.workplan_code == workplan.code and q.quarter.number <= quarter
+            ),
+            ZERO,
+        )
+        indicators.append(
+            IndicatorRow(
+                code=target["indicator__code"],
+                title=target["indicator__title"],
+                unit=target["indicator__unit"],
+                baseline=target["indicator__baseline"],
+                framework_target=target["indicator__target"],
+                target_to_date=target["to_date"] or ZERO,
+                target_total=target["total"] or ZERO,
+                achieved_to_date=to_date,
+            )
+        )
+    return ProgressFigures(
+        workplan_code=workplan.code,
+        workplan_title=workplan.title,
+        version_number=version.number,
+        quarter=quarter,
+        quarter_label=this_quarter.label,
+        period_start=this_quarter.start,
+        period_end=this_quarter.end,
+        activities=rows,
+        indicators=indicators,
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", views.ReportListView.as_view(), name="report-list"),
+    path("subscriptions/", views.SubscriptionUpdateView.as_view(), name="subscription-update"),
+    path("<int:pk>/", views.ReportDetailView.as_view(), name="report-detail"),
+    path("<int:pk>/status/", views.ReportStatusView.as_view(), name="report-status"),
+    path("<int:pk>/pdf/", views.ReportDownloadView.as_view(), {"fmt": "pdf"}, name="report-pdf"),
+    path("<int:pk>/xlsx/", views.ReportDownloadView.as_view(), {"fmt": "xlsx"}, name="report-xlsx"),
+]

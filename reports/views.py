@@ -1,0 +1,125 @@
+"""Report pages: the list (with "Generate now" for managers and a live progress bar),
+one report, its status fragment that htmx polls, and downloads that check permission."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views import View
+
+from ctportal.forms import add_service_error
+from organisations import access
+from reports import selectors, services
+from reports.forms import ReportRequestForm, SubscriptionForm
+from reports.models import Report
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _report_or_404(user, pk: int) -> Report:
+    try:
+        return selectors.report_get(user=user, pk=pk)
+    except Report.DoesNotExist as exc:
+        raise Http404("No such report.") from exc
+
+
+def _list_context(request, form=None) -> dict:
+    user = request.user
+    filters = {name: request.GET.get(name, "") for name in ("kind", "status")}
+    page = Paginator(selectors.report_list(user=user, filters=filters), 25).get_page(
+        request.GET.get("page")
+    )
+    kinds = selectors.report_kinds_for(user=user)
+    subscribed = selectors.subscription_kinds(user=user)
+    can_request = services.can_request_reports(user)
+    return {
+        "page_obj": page,
+        "reports": page.object_list,
+        "filters": filters,
+        "kinds": [(k, label) for k, label in Report.Kind.choices if k in kinds],
+        "statuses": Report.Status.choices,
+        "can_request": can_request,
+        "form": form if form is not None else (ReportRequestForm() if can_request else None),
+        "subscription_form": SubscriptionForm(initial={k: True for k in subscribed})
+        if kinds
+        else None,
+        "subscribable": kinds,
+    }
+
+
+class ReportListView(LoginRequiredMixin, View):
+    def get(self, request):
+        return render(request, "reports/report_list.html", _list_context(request))
+
+    def post(self, request):
+        access.require(
+            services.can_request_reports(request.user), "Only programme managers request reports."
+        )
+        form = ReportRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                report = services.report_request(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, f"{report} is queued; it appears below as it runs.")
+                return redirect("reports:report-list")
+        return render(
+            request, "reports/report_list.html", _list_context(request, form=form), status=400
+        )
+
+
+class ReportDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk: int):
+        report = _report_or_404(request.user, pk)
+        history = report.history.select_related("history_user").order_by("-history_date")[:10]
+        return render(request, "reports/report_detail.html", {"report": report, "history": history})
+
+
+class ReportStatusView(LoginRequiredMixin, View):
+    """The small fragment htmx polls every 2 s while a report is queued or running."""
+
+    def get(self, request, pk: int):
+        report = _report_or_404(request.user, pk)
+        return render(request, "reports/_status.html", {"report": report})
+
+
+class ReportDownloadView(LoginRequiredMixin, View):
+    def get(self, request, pk: int, fmt: str):
+        report = _report_or_404(request.user, pk)
+        file = report.pdf if fmt == "pdf" else report.xlsx
+        if not file:
+            raise Http404("This report has no file yet.")
+        try:
+            handle = file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("The report's file is missing; generate it again.") from exc
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=services.download_name(report, fmt),
+            content_type=CONTENT_TYPES[fmt],
+        )
+
+
+class SubscriptionUpdateView(LoginRequiredMixin, View):
+    def post(self, request):
+        kinds = selectors.report_kinds_for(user=request.user)
+        access.require(bool(kinds), "You may not receive reports.")
+        form = SubscriptionForm(request.POST)
+        form.is_valid()
+        try:
+            for kind in kinds:
+                services.subscription_set(
+                    user=request.user, kind=kind, subscribed=bool(form.cleaned_data.get(kind))
+                )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Your report e-mails are updated.")
+        return redirect("reports:report-list")

@@ -1,0 +1,32 @@
+import itertools
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from organisations.tokens import api_token_create
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+_counter = itertools.count(1)
+
+
+def client_for(user) -> APIClient:
+    """An API client holding a real token of `user` (anonymous without one)."""
+    client = APIClient()
+    if user is not None:
+        _, key = api_token_create(user=user, name=f"tests {next(_counter)}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def api_client_for(db):
+    return client_for

@@ -1,0 +1,556 @@
+"""Writes through the API go through the same services as the pages: each broken rule is a
+400 naming its field (with the service's code) and writes nothing; a stale edit is a 409
+that leaves the first save intact; a transition a role may not make changes nothing."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from donors.models import Disbursement
+from projects.models import Expenditure
+from tests.api.conftest import client_for
+from tests.api.world import build_world
+from tests.factories import ActivityTargetFactory, ReceivedDisbursementFactory
+from workplans.models import Activity, ProgressTransition, ProgressUpdate
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def manager(world):
+    return client_for(world.users["manager"])
+
+
+@pytest.fixture
+def reporter(world):
+    return client_for(world.users["counterpart"])
+
+
+def _error(response, status: int) -> dict:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "fields"}
+    return body["error"]
+
+
+def _snapshot(model) -> list:
+    return sorted(model.objects.values_list(), key=lambda row: row[0])
+
+
+# --- Disbursements ------------------------------------------------------------------
+
+
+def test_creates_a_tranche_through_the_service_with_usd_and_history(world, manager):
+    response = manager.post(
+        "/api/v1/disbursements/",
+        {
+            "agreement": world.pk("agreement_a"),
+            "planned_date": "2023-03-01",
+            "planned_amount": "1000.50",
+            "received_date": "2023-03-02",
+            "received_amount": "1000.50",
+            "notes": "Second tranche",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["planned_amount_usd"] == "1000.50"
+    assert body["received_amount_usd"] == "1000.50"
+    assert body["overdue"] is False
+    tranche = Disbursement.objects.get(pk=body["id"])
+    assert tranche.history.get().history_user == world.users["manager"]
+
+
+def test_rejects_receipts_past_the_commitment_naming_received_amount(world, manager):
+    ReceivedDisbursementFactory(agreement=world.agreement_a, planned_amount=Decimal("700000"))
+    before = _snapshot(Disbursement)
+    response = manager.post(
+        "/api/v1/disbursements/",
+        {
+            "agreement": world.pk("agreement_a"),
+            "planned_date": "2023-03-01",
+            "planned_amount": "50000.00",
+            "received_date": "2023-03-01",
+            "received_amount": "350000.00",
+        },
+        format="json",
+    )
+    error = _error(response, 400)
+    assert error["code"] == "receipts_exceed_commitment"
+    assert list(error["fields"]) == ["received_amount"]
+    assert error["message"].startswith("Receipts would total USD 1,050,000.00")
+    assert _snapshot(Disbursement) == before
+
+
+def test_rejecting_a_correction_past_the_commitment_leaves_the_tranche_as_it_was(world, manager):
+    before = _snapshot(Disbursement)
+    response = manager.patch(
+        f"/api/v1/disbursements/{world.pk('disbursement_a')}/",
+        {"planned_amount": "2000000.00"},
+        format="json",
+    )
+    error = _error(response, 400)
+    assert (error["code"], list(error["fields"])) == (
+        "tranches_exceed_commitment",
+        ["planned_amount"],
+    )
+    assert _snapshot(Disbursement) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"planned_date": "2030-01-01"}, "planned_date", "outside_agreement_period"),
+        ({"planned_amount": "0"}, "planned_amount", "not_positive"),
+        ({"planned_amount": "ten thousand"}, "planned_amount", "invalid"),
+        ({"planned_amount": "12.345"}, "planned_amount", "max_decimal_places"),
+        ({"planned_amount": "NaN"}, "planned_amount", "invalid"),
+        ({"planned_date": "2023-02-30"}, "planned_date", "invalid"),
+        ({"planned_date": "yesterday"}, "planned_date", "invalid"),
+        ({"agreement": "abc"}, "agreement", "incorrect_type"),
+        ({"agreement": 10**30}, "agreement", "does_not_exist"),
+        ({"received_date": "2023-03-01"}, "received_amount", "received_incomplete"),
+    ],
+)
+def test_each_broken_tranche_rule_is_a_400_naming_its_field(world, manager, body, field, code):
+    before = _snapshot(Disbursement)
+    payload = {
+        "agreement": world.pk("agreement_a"),
+        "planned_date": "2023-03-01",
+        "planned_amount": "1000.00",
+    } | body
+    error = _error(manager.post("/api/v1/disbursements/", payload, format="json"), 400)
+    assert (error["code"], list(error["fields"])) == (code, [field])
+    assert _snapshot(Disbursement) == before
+
+
+def test_money_cannot_be_received_in_the_future(world, manager):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    world.agreement_a.end_date = tomorrow + datetime.timedelta(days=30)
+    world.agreement_a.save()
+    before = _snapshot(Disbursement)
+    response = manager.post(
+        f"/api/v1/disbursements/{world.pk('disbursement_a')}/receive/",
+        {"received_date": tomorrow.isoformat(), "received_amount": "250000.00"},
+        format="json",
+    )
+    error = _error(response, 400)
+    assert (error["code"], list(error["fields"])) == ("received_in_future", ["received_date"])
+    assert _snapshot(Disbursement) == before
+
+
+def test_a_tranche_is_received_once(world, manager):
+    url = f"/api/v1/disbursements/{world.pk('disbursement_a')}/receive/"
+    body = {"received_date": "2022-09-02", "received_amount": "250000.00"}
+    assert manager.post(url, body, format="json").status_code == 200
+    before = _snapshot(Disbursement)
+    error = _error(manager.post(url, body, format="json"), 400)
+    assert (error["code"], list(error["fields"])) == ("already_received", ["received_date"])
+    assert _snapshot(Disbursement) == before
+
+
+def test_a_tranche_of_an_agreement_the_manager_cannot_name_is_a_400(world, manager):
+    before = _snapshot(Disbursement)
+    payload = {"agreement": 999999, "planned_date": "2023-03-01", "planned_amount": "1.00"}
+    error = _error(manager.post("/api/v1/disbursements/", payload, format="json"), 400)
+    assert list(error["fields"]) == ["agreement"]
+    assert _snapshot(Disbursement) == before
+
+
+def test_malformed_json_is_a_400_not_a_500(world, manager):
+    response = manager.generic(
+        "POST", "/api/v1/disbursements/", "{not json", content_type="application/json"
+    )
+    assert _error(response, 400)["code"] == "parse_error"
+
+
+# --- Expenditure --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"spent_on": "2021-01-01"}, "spent_on", "outside_project_period"),
+        ({"amount": "0.00"}, "amount", "amount_not_positive"),
+        ({"amount": "-5"}, "amount", "amount_not_positive"),
+        ({"amount": "1e3x"}, "amount", "invalid"),
+        ({"currency": "JPY", "amount": "10.50"}, "amount", "too_many_decimals"),
+        ({"currency": "CAD"}, "currency", "no_exchange_rate"),
+        ({"currency": "XXX"}, "currency", "invalid_choice"),
+        ({"category": "lunch"}, "category", "invalid_choice"),
+        ({"project": 999999}, "project", "does_not_exist"),
+    ],
+)
+def test_each_broken_expenditure_rule_is_a_400_naming_its_field(world, manager, body, field, code):
+    before = _snapshot(Expenditure)
+    payload = {
+        "project": world.pk("project_a"),
+        "category": "training",
+        "spent_on": "2023-02-01",
+        "amount": "500.00",
+    } | body
+    error = _error(manager.post("/api/v1/expenditures/", payload, format="json"), 400)
+    assert (error["code"], list(error["fields"])) == (code, [field])
+    assert _snapshot(Expenditure) == before
+
+
+def test_an_expenditure_in_euro_is_valued_at_the_months_rate(world, manager):
+    payload = {
+        "project": world.pk("project_a"),
+        "category": "travel",
+        "spent_on": "2023-01-20",
+        "amount": "1000.00",
+        "currency": "EUR",
+    }
+    response = manager.post("/api/v1/expenditures/", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["usd_rate"], response.json()["amount_usd"]) == (
+        "1.08000000",
+        "1080.00",
+    )
+
+
+def test_a_counterpart_cannot_record_spending_even_on_its_own_project(world):
+    before = _snapshot(Expenditure)
+    response = client_for(world.users["counterpart"]).post(
+        "/api/v1/expenditures/",
+        {
+            "project": world.pk("project_a"),
+            "category": "training",
+            "spent_on": "2023-02-01",
+            "amount": "5.00",
+        },
+        format="json",
+    )
+    assert _error(response, 403)["code"] == "permission_denied"
+    assert _snapshot(Expenditure) == before
+
+
+# --- Activities -----------------------------------------------------------------------
+
+
+def _activity(world, **changes) -> dict:
+    return {
+        "version": world.pk("draft"),
+        "code": "A9",
+        "title": "Training of prosecutors",
+        "output": world.pk("output_sp"),
+        "lead_counterpart": world.pk("lead"),
+        "provinces": [],
+        "budget": "2500.00",
+        "targets": [{"indicator": world.pk("indicator_sp"), "quarter": 2, "value": "10"}],
+    } | changes
+
+
+def test_plans_an_activity_on_a_draft_through_the_service(world, manager):
+    response = manager.post("/api/v1/activities/", _activity(world), format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["targets"] == [
+        {"indicator": world.pk("indicator_sp"), "quarter": 2, "value": "10.00"}
+    ]
+    activity = Activity.objects.get(pk=body["id"])
+    assert activity.history.get().history_user == world.users["manager"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        ({"code": "A1"}, "code", "duplicate_code"),
+        ({"output": "OUTPUT_B"}, "output", "output_of_other_sub_programme"),
+        ({"lead_counterpart": "DONOR_A"}, "lead_counterpart", "not_a_counterpart"),
+        ({"project": "PROJECT_B"}, "project", "project_of_other_sub_programme"),
+        ({"budget": "-1"}, "budget", "negative_budget"),
+        (
+            {"targets": [{"indicator": "INDICATOR_SP", "quarter": 9, "value": "1"}]},
+            "targets",
+            "quarter_outside_workplan",
+        ),
+        (
+            {"targets": [{"indicator": "INDICATOR_SP", "quarter": "x", "value": "1"}]},
+            "targets.0.quarter",
+            "invalid",
+        ),
+    ],
+)
+def test_each_broken_activity_rule_is_a_400_naming_its_field(world, manager, changes, field, code):
+    names = {
+        "OUTPUT_B": "output_b",
+        "DONOR_A": "donor_a",
+        "PROJECT_B": "project_b",
+        "INDICATOR_SP": "indicator_sp",
+    }
+    resolved = {}
+    for key, value in changes.items():
+        if isinstance(value, list):
+            value = [
+                {k: world.pk(names[v]) if v in names else v for k, v in t.items()} for t in value
+            ]
+        elif value in names:
+            value = world.pk(names[value])
+        resolved[key] = value
+    before = _snapshot(Activity)
+    response = manager.post("/api/v1/activities/", _activity(world, **resolved), format="json")
+    error = _error(response, 400)
+    assert (error["code"], list(error["fields"])) == (code, [field])
+    assert _snapshot(Activity) == before
+
+
+def test_an_approved_version_is_frozen(world, manager):
+    before = _snapshot(Activity)
+    response = manager.patch(
+        f"/api/v1/activities/{world.pk('activity_lead')}/", {"title": "Changed"}, format="json"
+    )
+    error = _error(response, 400)
+    assert error["code"] == "version_frozen"
+    assert "approved and frozen" in error["message"]
+    assert _snapshot(Activity) == before
+    response = manager.post(
+        "/api/v1/activities/", _activity(world, version=world.pk("approved")), format="json"
+    )
+    assert _error(response, 400)["code"] == "version_frozen"
+    assert _snapshot(Activity) == before
+
+
+# --- Progress updates -----------------------------------------------------------------
+
+
+def _progress(world, **changes) -> dict:
+    return {
+        "activity": world.pk("activity_lead"),
+        "quarter": 3,
+        "status": "on_track",
+        "percent_complete": 30,
+        "narrative": "Two of five workshops held.",
+        "values": [{"indicator": world.pk("indicator_sp"), "value": "12"}],
+    } | changes
+
+
+def test_a_counterpart_reports_progress_through_the_service(world, reporter):
+    response = reporter.post("/api/v1/progress-updates/", _progress(world), format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["state"], body["revision"], body["author"]) == ("draft", 1, "nacta")
+    assert body["values"] == [
+        {"indicator": world.pk("indicator_sp"), "sex": "", "province": None, "value": "12.00"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "code"),
+    [
+        (
+            {"status": "completed", "percent_complete": 90},
+            "percent_complete",
+            "completed_needs_100",
+        ),
+        ({"percent_complete": 101}, "percent_complete", "max_value"),
+        ({"percent_complete": "half"}, "percent_complete", "invalid"),
+        ({"quarter": 5}, "quarter", "quarter_outside_workplan"),
+        ({"status": "finished"}, "status", "invalid_choice"),
+        (
+            {"values": [{"indicator": "INDICATOR_B", "value": "1"}]},
+            "values",
+            "indicator_not_on_activity",
+        ),
+        ({"values": [{"indicator": "INDICATOR_SP", "value": "-1"}]}, "values", "negative_value"),
+        (
+            {"values": [{"indicator": "INDICATOR_SP", "sex": "female", "value": "1"}]},
+            "values",
+            "sex_not_disaggregated",
+        ),
+        # A counterpart cannot see draft versions: their activities do not exist for it.
+        ({"activity": "ACTIVITY_DRAFT"}, "activity", "does_not_exist"),
+    ],
+)
+def test_each_broken_progress_rule_is_a_400_naming_its_field(world, reporter, changes, field, code):
+    names = {
+        "INDICATOR_B": "indicator_b",
+        "INDICATOR_SP": "indicator_sp",
+        "ACTIVITY_DRAFT": "activity_draft",
+    }
+    if "values" in changes:
+        changes["values"] = [
+            {k: world.pk(names[v]) if v in names else v for k, v in row.items()}
+            for row in changes["values"]
+        ]
+    if changes.get("activity") in names:
+        changes["activity"] = world.pk(names[changes["activity"]])
+    before = _snapshot(ProgressUpdate)
+    response = reporter.post(
+        "/api/v1/progress-updates/", _progress(world, **changes), format="json"
+    )
+    error = _error(response, 400)
+    assert (error["code"], list(error["fields"])) == (code, [field])
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_a_stale_progress_edit_is_a_409_and_the_first_save_stands(world):
+    first = client_for(world.users["counterpart"])
+    second = client_for(world.users["counterpart"])
+    url = f"/api/v1/progress-updates/{world.pk('update_draft')}/"
+    read = first.get(url).json()
+    assert second.get(url).json()["revision"] == read["revision"] == 1
+
+    saved = first.patch(
+        url,
+        {"narrative": "First save", "percent_complete": 70, "expected_revision": 1},
+        format="json",
+    )
+    assert saved.status_code == 200, saved.content
+    assert saved.json()["revision"] == 2
+
+    stale = second.patch(
+        url,
+        {"narrative": "Second save", "percent_complete": 10, "expected_revision": 1},
+        format="json",
+    )
+    error = _error(stale, 409)
+    assert error["code"] == "stale_revision"
+    assert "revision 1" in error["message"]
+    assert "revision 2" in error["message"]
+    update = ProgressUpdate.objects.get(pk=world.pk("update_draft"))
+    assert (update.narrative, update.percent_complete, update.revision) == ("First save", 70, 2)
+
+
+def test_a_progress_edit_must_name_the_revision_it_read(world, reporter):
+    before = _snapshot(ProgressUpdate)
+    response = reporter.patch(
+        f"/api/v1/progress-updates/{world.pk('update_draft')}/",
+        {"narrative": "No revision"},
+        format="json",
+    )
+    error = _error(response, 400)
+    assert list(error["fields"]) == ["expected_revision"]
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_creating_an_update_that_exists_is_a_409(world, reporter):
+    before = _snapshot(ProgressUpdate)
+    response = reporter.post(
+        "/api/v1/progress-updates/", _progress(world, quarter=2), format="json"
+    )
+    assert _error(response, 409)["code"] == "already_exists"
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_submit_verify_and_return_move_an_update_through_its_states(world, reporter, manager):
+    url = f"/api/v1/progress-updates/{world.pk('update_draft')}"
+    ActivityTargetFactory(activity=world.activity_lead, indicator=world.indicator_sp, quarter=2)
+    submitted = reporter.post(f"{url}/submit/")
+    assert (submitted.status_code, submitted.json()["state"]) == (200, "submitted")
+    returned = manager.post(f"{url}/return/", {"comment": "Add the list."}, format="json")
+    assert (returned.json()["state"], returned.json()["review_comment"]) == (
+        "returned",
+        "Add the list.",
+    )
+    assert reporter.post(f"{url}/submit/").json()["state"] == "submitted"
+    verified = manager.post(f"{url}/verify/")
+    assert (verified.json()["state"], verified.json()["verified_by"]) == ("verified", "manager")
+    assert list(
+        ProgressTransition.objects.filter(update_id=world.pk("update_draft")).values_list(
+            "to_state", flat=True
+        )
+    ) == ["submitted", "returned", "submitted", "verified"]
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "status", "code"),
+    [
+        ("counterpart", "verify", 403, "permission_denied"),
+        ("counterpart", "return", 403, "permission_denied"),
+        ("ewg", "verify", 403, "permission_denied"),
+        ("administrator", "verify", 403, "permission_denied"),
+        ("donor_a", "verify", 403, "permission_denied"),
+        ("other_counterpart", "submit", 404, "not_found"),
+        ("manager", "submit", 403, "permission_denied"),
+        # A draft cannot be verified: the service names the state it is in.
+        ("manager", "verify", 400, "illegal_transition"),
+        ("manager", "return", 400, "illegal_transition"),
+    ],
+)
+def test_transitions_a_role_may_not_make_change_nothing(world, role, action, status, code):
+    before = _snapshot(ProgressUpdate), _snapshot(ProgressTransition)
+    client = client_for(world.users[role])
+    response = client.post(
+        f"/api/v1/progress-updates/{world.pk('update_draft')}/{action}/",
+        {"comment": "Why"},
+        format="json",
+    )
+    error = _error(response, status)
+    assert error["code"] == code
+    if code == "illegal_transition":
+        assert list(error["fields"]) == ["state"]
+    assert (_snapshot(ProgressUpdate), _snapshot(ProgressTransition)) == before
+
+
+def test_a_manager_returns_only_with_a_comment(world, manager):
+    ProgressUpdate.objects.filter(pk=world.pk("update_draft")).update(state="submitted")
+    before = _snapshot(ProgressUpdate)
+    response = manager.post(
+        f"/api/v1/progress-updates/{world.pk('update_draft')}/return/",
+        {"comment": ""},
+        format="json",
+    )
+    error = _error(response, 400)
+    assert list(error["fields"]) == ["comment"]
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_a_verified_update_can_no_longer_be_edited(world):
+    client = client_for(world.users["counterpart"])
+    before = _snapshot(ProgressUpdate)
+    response = client.patch(
+        f"/api/v1/progress-updates/{world.pk('update_verified')}/",
+        {"narrative": "Rewrite history", "expected_revision": 1},
+        format="json",
+    )
+    assert _error(response, 400)["code"] == "not_editable"
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_an_achieved_value_without_its_indicator_is_a_400(world, reporter):
+    before = _snapshot(ProgressUpdate)
+    response = reporter.patch(
+        f"/api/v1/progress-updates/{world.pk('update_draft')}/",
+        {"expected_revision": 1, "values": [{"value": "3"}]},
+        format="json",
+    )
+    error = _error(response, 400)
+    assert error["fields"] == {"values.0.indicator": ["This field is required."]}
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_a_target_without_its_quarter_is_a_400(world, manager):
+    before = _snapshot(Activity)
+    response = manager.patch(
+        f"/api/v1/activities/{world.pk('activity_draft')}/",
+        {"targets": [{"indicator": world.pk("indicator_sp"), "value": "3"}]},
+        format="json",
+    )
+    assert _error(response, 400)["fields"] == {"targets.0.quarter": ["This field is required."]}
+    assert _snapshot(Activity) == before
+
+
+def test_an_edit_changes_only_the_fields_it_names(world, reporter):
+    update = world.update_draft
+    ProgressUpdate.objects.filter(pk=update.pk).update(narrative="Kept", challenges="Also kept")
+    response = reporter.patch(
+        f"/api/v1/progress-updates/{update.pk}/",
+        {"expected_revision": 1, "percent_complete": 55},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["narrative"], body["challenges"], body["percent_complete"]) == (
+        "Kept",
+        "Also kept",
+        55,
+    )
