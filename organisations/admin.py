@@ -14,7 +14,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model
 
 from ctportal.exceptions import DomainError
-from organisations.models import Membership, Organisation
+from organisations.models import ApiToken, Membership, Organisation
 from organisations.services import (
     membership_set,
     membership_validate,
@@ -22,6 +22,7 @@ from organisations.services import (
     organisation_update,
     organisation_validate,
 )
+from organisations.tokens import api_token_revoke
 
 User = get_user_model()
 
@@ -204,3 +205,29 @@ class PortalUserAdmin(UserAdmin):
             else:
                 formset.new_objects.append(membership)
         return None
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see every token (never its key) and can revoke one, e.g. when a laptop
+    is lost; tokens are created only by their owner on /account/tokens/."""
+
+    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "key_hash"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        for token in queryset.select_related("user"):
+            api_token_revoke(token=token, user=token.user)
+        self.message_user(request, f"{queryset.count()} token(s) revoked.")
