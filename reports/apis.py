@@ -79,6 +79,15 @@ class ReportSerializer(serializers.ModelSerializer):
         return self._url("api:report-xlsx", report) if report.xlsx else None
 
 
+class ReportPageSerializer(serializers.Serializer):
+    """The envelope PortalPagination wraps a page of reports in."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ReportSerializer(many=True)
+
+
 class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Report.Kind.choices)
     donor = serializers.PrimaryKeyRelatedField(
@@ -118,7 +127,7 @@ class ReportListApi(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
         ],
-        responses={200: ReportSerializer(many=True)},
+        responses={200: ReportPageSerializer},
         tags=["reports"],
     )
     def get(self, request):

@@ -134,6 +134,9 @@ else:
         # Broadcast (worker control) messages; kombu's default is ./control in the cwd.
         "control_folder": str(VAR_DIR / "broker-control"),
     }
+    # kombu expects its folders to exist; a fresh clone has no var/ yet.
+    for _folder in ("broker", "broker-processed", "broker-control"):
+        (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

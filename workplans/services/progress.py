@@ -213,7 +213,6 @@ def _write_values(update: ProgressUpdate, wanted: dict[ValueKey, Decimal], *, us
             save_audited(row, user=user)
 
 
-@transaction.atomic
 def _require_version_in_force(version: WorkplanVersion) -> None:
     """Progress is reported on what the EWG approved and is still in force, at every step."""
     if version.status != WorkplanVersion.Status.APPROVED:
@@ -225,6 +224,7 @@ def _require_version_in_force(version: WorkplanVersion) -> None:
         )
 
 
+@transaction.atomic
 def progress_update_save(
     *,
     activity: Activity,
