@@ -26,8 +26,20 @@ from donors.selectors_funding import (
     funding_summary,
     funding_tranche_list,
 )
-from organisations.models import Organisation
+from organisations.models import Organisation, Role
 from projects.models import ExchangeRate, Expenditure
+from tests.factories import (
+    AllocationFactory,
+    DisbursementFactory,
+    DonorFactory,
+    EurAgreementFactory,
+    ExpenditureFactory,
+    FundingAgreementFactory,
+    ProjectFactory,
+    ProvinceFactory,
+    ReceivedDisbursementFactory,
+    user_with_role,
+)
 
 D = Decimal
 TODAY = datetime.date(2026, 11, 22)
@@ -294,3 +306,97 @@ def test_exchange_rates_used_here_are_the_recorded_ones(demo):
     # Guard for the independent computation above: the demo's rates are what is stored.
     for currency, month, usd in data.EXCHANGE_RATES:
         assert ExchangeRate.objects.get(currency=currency, month=month).usd_per_unit == usd
+
+
+# --- Attribution on a small co-funded programme (each sum is joined once per project or
+# agreement: rows with nothing to join keep zeros, other donors' allocations still count) ---
+
+
+@pytest.fixture
+def cofunded(db):
+    """P co-funded by A (USD 300,000) and B (EUR 100,000 = USD 108,000), with spending in 2023
+    and 2024, a receipt and an overdue tranche of A; Q funded by C, with nothing spent or
+    paid and no province."""
+    a = FundingAgreementFactory(donor=DonorFactory(short_name="A"))
+    b = EurAgreementFactory(donor=DonorFactory(short_name="B"))
+    c = FundingAgreementFactory(donor=DonorFactory(short_name="C"))
+    p = ProjectFactory(code="P")
+    p.provinces.add(ProvinceFactory(code="PK-PB", name="Punjab"))
+    p.provinces.add(ProvinceFactory(code="PK-SD", name="Sindh"))
+    q = ProjectFactory(code="Q")
+    AllocationFactory(agreement=a, project=p, amount=D("300000"))
+    AllocationFactory(agreement=b, project=p, amount=D("100000"))
+    AllocationFactory(agreement=c, project=q, amount=D("50000"))
+    ExpenditureFactory(project=p, amount=D("4080.00"), spent_on=datetime.date(2023, 3, 1))
+    ExpenditureFactory(project=p, amount=D("999.99"), spent_on=datetime.date(2024, 5, 1))
+    ReceivedDisbursementFactory(
+        agreement=a, planned_date=datetime.date(2023, 2, 1), planned_amount=D("250000")
+    )
+    DisbursementFactory(
+        agreement=a, planned_date=datetime.date(2023, 6, 1), planned_amount=D("100000")
+    )
+    return {
+        name: user_with_role(Role.DONOR_VIEWER, organisation=org)
+        for name, org in (("A", a.donor), ("B", b.donor), ("C", c.donor))
+    } | {"manager": user_with_role(Role.PROGRAMME_MANAGER)}
+
+
+def test_spending_share_counts_every_donors_allocation_and_only_spending_in_the_period(
+    cofunded,
+):
+    year_2023 = FundingFilters(
+        date_from=datetime.date(2023, 1, 1), date_to=datetime.date(2023, 12, 31)
+    )
+    # 2023: P spent 4,080.00; A's share 300,000 / 408,000 of it, B's 108,000 / 408,000.
+    a = summary(cofunded["A"], "project", filters=year_2023).rows
+    assert [(r.label, r.spent, r.spent_usd) for r in a] == [("P", D("3000.00"), D("3000.00"))]
+    b = summary(cofunded["B"], "project", filters=year_2023).rows
+    assert [(r.label, r.currency, r.spent, r.spent_usd) for r in b] == [
+        ("P", "EUR", D("1000.00"), D("1080.00"))
+    ]
+    assert {r.key: r.spent_usd for r in summary(cofunded["A"], "year", filters=year_2023).rows} == {
+        2022: D("0.00"),
+        2023: D("3000.00"),
+    }
+    categories = funding_spending_by_category(user=cofunded["A"], filters=year_2023)
+    assert [(c.category, c.spent_usd) for c in categories] == [("training", D("3000.00"))]
+    # Unfiltered: all 5,079.99 of P's spending, shared to the cent.
+    a_all = summary(cofunded["A"], "project").rows[0]
+    b_all = summary(cofunded["B"], "project").rows[0]
+    assert (a_all.spent_usd, b_all.spent, b_all.spent_usd) == (
+        D("3735.29"),
+        D("1245.10"),
+        D("1344.70"),
+    )
+    assert a_all.spent_usd + b_all.spent_usd == D("5079.99")
+
+
+def test_receipts_and_overdue_tranches_are_shared_by_allocation_on_every_grouping(cofunded):
+    # A received 250,000 and has 100,000 overdue of its 1,000,000; P holds 300,000 of it.
+    for group_by in ("project", "sub_programme", "province"):
+        rows = summary(cofunded["A"], group_by).rows
+        assert {(r.received, r.overdue) for r in rows} == {(D("75000.00"), D("30000.00"))}
+    provinces = summary(cofunded["A"], "province").rows
+    assert [r.label for r in provinces] == ["Punjab", "Sindh"]  # P counts in full in each
+    agreement = summary(cofunded["A"], "agreement").rows[0]
+    assert (agreement.received, agreement.overdue, agreement.overdue_count) == (
+        D("250000.00"),
+        D("100000.00"),
+        1,
+    )
+
+
+def test_allocations_with_nothing_spent_or_paid_keep_their_rows_at_zero(cofunded):
+    rows = {r.label: r for r in summary(cofunded["manager"], "project").rows}
+    q = rows["Q"]
+    assert (q.allocated, q.spent, q.received, q.overdue) == (D("50000.00"), 0, 0, 0)
+    assert q.burn_rate == D("0.00")
+    no_province = [r for r in summary(cofunded["manager"], "province").rows if r.key is None]
+    assert [(r.label, r.allocated, r.spent) for r in no_province] == [
+        ("No province recorded", D("50000.00"), D("0.00"))
+    ]
+    [allocation] = funding_allocation_list(user=cofunded["C"])
+    assert (allocation.label, allocation.spent, allocation.received) == ("Q", 0, 0)
+    assert [(r.project_code, r.spent_usd) for r in funding_results(user=cofunded["C"])] == [
+        ("Q", D("0.00"))
+    ]

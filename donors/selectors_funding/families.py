@@ -1,0 +1,214 @@
+"""Figure families: each is one grouped query whatever the number of rows.
+
+The per-project and per-agreement sums that attribution divides by (a project's spending,
+every allocation to it, an agreement's receipts and overdue tranches) are grouped
+subqueries joined once by project or agreement (see joins.py), not correlated subqueries
+evaluated again for every allocation or expenditure row.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Min, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear, NullIf
+
+from donors.models import Allocation, Disbursement
+from donors.selectors_funding.joins import GroupedColumn, grouped_by, join_grouped
+from donors.selectors_funding.rows import _NUM, ZERO, _exact, _overdue_q, _round, _window
+from donors.selectors_funding.scope import FundingScope
+from projects.models import Expenditure
+
+# Per grouping, the key and label columns as reached from an Allocation row.
+_ALLOCATION_KEYS: dict[str, dict[str, object]] = {
+    "agreement": {
+        "k": F("agreement_id"),
+        "l1": F("agreement__reference"),
+        "l2": F("agreement__title"),
+        "l3": F("agreement__donor__short_name"),
+    },
+    "project": {"k": F("project_id"), "l1": F("project__code"), "l2": F("project__title")},
+    "sub_programme": {
+        "k": F("project__sub_programme_id"),
+        "l1": F("project__sub_programme__code"),
+        "l2": F("project__sub_programme__title"),
+        "l3": F("project__sub_programme__programme__code"),
+    },
+    "province": {"k": F("project__provinces__code"), "l1": F("project__provinces__name")},
+    "year": {"k": ExtractYear("agreement__signed_on")},
+}
+
+
+def _labels(group_by: str, row: dict) -> tuple[str, str]:
+    if group_by == "agreement":
+        return row["l1"], f"{row['l3']}: {row['l2']}"
+    if group_by == "project":
+        return row["l1"], row["l2"]
+    if group_by == "sub_programme":
+        return f"{row['l3']} {row['l1']}", row["l2"]
+    if group_by == "province":
+        return (row["l1"] or "No province recorded"), ""
+    return str(row["k"]), ""
+
+
+# --- Per-project and per-agreement sums, each computed once ---------------------------------
+
+# Aliases of the joined grouped subqueries.
+_SPENT = "funding_project_spent"
+_ALLOCATED = "funding_project_allocated"
+_TRANCHES = "funding_agreement_tranches"
+
+
+def _joined(alias: str, column: str) -> Coalesce:
+    """A joined sum; 0 where the project or agreement has no row in it."""
+    return Coalesce(GroupedColumn(alias, column, _NUM), Value(ZERO), output_field=_NUM)
+
+
+def _with_project_allocated(scope: FundingScope, queryset: QuerySet) -> QuerySet:
+    """Join, by project, all allocations to each project of the scope in USD (every donor's:
+    the denominator of the spending share)."""
+    allocated = grouped_by(
+        Allocation.objects.filter(project__in=scope.allocations.values("project_id")),
+        "project_id",
+        total=Sum("amount_usd"),
+    )
+    return join_grouped(queryset, allocated, alias=_ALLOCATED, on="project")
+
+
+def _with_project_spent(scope: FundingScope, queryset: QuerySet) -> QuerySet:
+    """Join, by project, each scope project's spending (USD) dated in the period."""
+    spent = grouped_by(
+        Expenditure.objects.filter(
+            _window(scope.filters, "spent_on"),
+            project__in=scope.allocations.values("project_id"),
+        ),
+        "project_id",
+        total=Sum("amount_usd"),
+    )
+    return join_grouped(queryset, spent, alias=_SPENT, on="project")
+
+
+def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySet:
+    """Join, by agreement, each scope agreement's receipts in the period and its overdue
+    tranches, in its currency and in USD."""
+    received = _window(scope.filters, "received_date")
+    overdue = _overdue_q(scope)
+    tranches = grouped_by(
+        Disbursement.objects.filter(agreement__in=scope.allocations.values("agreement_id")),
+        "agreement_id",
+        received=Sum("received_amount", filter=received),
+        received_usd=Sum("received_amount_usd", filter=received),
+        overdue=Sum("planned_amount", filter=overdue),
+        overdue_usd=Sum("planned_amount_usd", filter=overdue),
+    )
+    return join_grouped(queryset, tranches, alias=_TRANCHES, on="agreement")
+
+
+# --- Families -------------------------------------------------------------------------------
+
+
+def _allocation_family(
+    scope: FundingScope, keys: dict[str, object], *, receipts: bool = True
+) -> list[dict]:
+    """Allocated, and the spending (and, unless receipts=False, the receipts and overdue
+    tranches) attributed to allocations, per group and currency: one query over Allocation
+    joined to the per-project and per-agreement sums."""
+    queryset = _with_project_allocated(scope, _with_project_spent(scope, scope.allocations))
+    annotations = {
+        "p_spent": _joined(_SPENT, "total"),
+        "p_alloc": NullIf(_joined(_ALLOCATED, "total"), Value(ZERO)),
+    }
+    share = F("amount")
+    aggregates = {
+        "allocated": Sum("amount"),
+        "allocated_usd": Sum("amount_usd"),
+        "spent": Sum(_exact(share) * F("p_spent") / F("p_alloc"), output_field=_NUM),
+        "spent_usd": Sum(_exact(F("amount_usd")) * F("p_spent") / F("p_alloc"), output_field=_NUM),
+    }
+    if receipts:
+        queryset = _with_agreement_tranches(scope, queryset)
+        annotations |= {
+            f"a_{name}": _joined(_TRANCHES, name)
+            for name in ("received", "received_usd", "overdue", "overdue_usd")
+        }
+        of_commitment = F("agreement__amount")
+        aggregates |= {
+            name: Sum(_exact(share) * F(f"a_{name}") / of_commitment, output_field=_NUM)
+            for name in ("received", "received_usd", "overdue", "overdue_usd")
+        }
+    return list(
+        queryset.annotate(**annotations)
+        .order_by()
+        .values(**keys, cur=F("agreement__currency"))
+        .annotate(**aggregates, start=Min("project__start_date"), end=Max("project__end_date"))
+    )
+
+
+def _other_funding_family(scope: FundingScope, group_by: str) -> dict[object, Decimal]:
+    """A donor's view: every other donor's allocations to the same projects, per group, USD."""
+    if scope.donor is None:
+        return {}
+    keys = {name: expr for name, expr in _ALLOCATION_KEYS[group_by].items() if name == "k"}
+    rows = (
+        Allocation.objects.filter(project__in=scope.projects.values("pk"))
+        .exclude(agreement__donor=scope.donor)
+        .order_by()
+        .values(**keys)
+        .annotate(usd=Sum("amount_usd"))
+    )
+    return {row["k"]: _round(row["usd"]) for row in rows}
+
+
+def _tranche_family(scope: FundingScope, key: object, received_only: bool = False) -> list[dict]:
+    """Receipts, planned tranches and overdue tranches of the scope's agreements, grouped by
+    `key` (an expression over Disbursement) and currency."""
+    filters = scope.filters
+    received = _window(filters, "received_date")
+    planned = _window(filters, "planned_date")
+    overdue = _overdue_q(scope)
+    queryset = Disbursement.objects.filter(agreement__in=scope.agreements.values("pk"))
+    queryset = queryset.filter(received) if received_only else queryset
+    aggregates = {
+        "received": Sum("received_amount", filter=received),
+        "received_usd": Sum("received_amount_usd", filter=received),
+    }
+    if not received_only:
+        aggregates |= {
+            "planned": Sum("planned_amount", filter=planned),
+            "planned_usd": Sum("planned_amount_usd", filter=planned),
+            "overdue": Sum("planned_amount", filter=overdue),
+            "overdue_usd": Sum("planned_amount_usd", filter=overdue),
+            "overdue_count": Count("pk", filter=overdue),
+        }
+    return list(
+        queryset.order_by().values(k=key, cur=F("agreement__currency")).annotate(**aggregates)
+    )
+
+
+def _spending_pairs(scope: FundingScope, key: object, by_currency: bool = True) -> list[dict]:
+    """Spending attributed per (key over Expenditure, agreement currency).
+
+    Each expenditure joins the in-scope allocations of its project; every pair contributes
+    expenditure x allocation / all allocations to the project, so the join weights rows
+    rather than repeating them (the allocations of one project add up to its spending).
+    """
+    queryset = Expenditure.objects.filter(
+        _window(scope.filters, "spent_on"),
+        project__allocations__in=scope.allocations.values("pk"),
+    )
+    queryset = (
+        _with_project_allocated(scope, queryset)
+        .annotate(p_alloc=NullIf(_joined(_ALLOCATED, "total"), Value(ZERO)))
+        .order_by()
+    )
+    if by_currency:
+        queryset = queryset.values(k=key, cur=F("project__allocations__agreement__currency"))
+    else:
+        queryset = queryset.values(k=key)
+    spent = _exact(F("amount_usd"))
+    return list(
+        queryset.annotate(
+            spent=Sum(spent * F("project__allocations__amount") / F("p_alloc"), output_field=_NUM),
+            spent_usd=Sum(
+                spent * F("project__allocations__amount_usd") / F("p_alloc"), output_field=_NUM
+            ),
+        )
+    )

@@ -1,0 +1,176 @@
+"""The rows every funding figure is returned in, the notes that explain them, and the
+arithmetic they share (rounding, periods, burn rate)."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from django.db import connection
+from django.db.models import DecimalField, FloatField, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce
+
+from ctportal.money import MINOR_UNITS
+from donors.selectors_funding.scope import FundingFilters, FundingScope
+from organisations.models import Organisation
+
+GroupBy = Literal["agreement", "project", "sub_programme", "province", "year"]
+GROUP_BYS: tuple[str, ...] = ("agreement", "project", "sub_programme", "province", "year")
+ZERO = Decimal("0")
+_NUM = DecimalField(max_digits=30, decimal_places=10)
+
+ATTRIBUTION_NOTES = {
+    "spending": (
+        "Spending is recorded per project. Each funding agreement is attributed the share of "
+        "a project's spending that its allocation is of all allocations to the project (in "
+        "USD); in the agreement's currency the same share of its allocation is shown."
+    ),
+    "receipts": (
+        "On project, sub-programme and province rows, receipts are the agreement's receipts "
+        "in proportion to the part of its commitment allocated to the project."
+    ),
+    "province": (
+        "Province figures are those of the projects active in the province: a project that "
+        "covers several provinces counts in full in each, so province rows overlap and are "
+        "not added up."
+    ),
+    "currency": (
+        "Each row keeps its donor's currency; USD figures are at the rate recorded with each "
+        "transaction, and only USD figures are added across currencies."
+    ),
+    "burn_rate": (
+        "Burn rate: spending against the allocation's planned pace over the part of the "
+        "period elapsed (1.00 = on plan, below 1 = slower, above 1 = faster)."
+    ),
+    "period": (
+        "The period filter keeps agreements and projects active in it and counts receipts, "
+        "tranches and spending dated in it; commitments and allocations count whole."
+    ),
+    "other_funding": (
+        "Other donors' money on the same projects is shown only as one combined figure, "
+        "Other funding (USD)."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    """One group in one currency. `*_usd` figures are at the rates recorded with each row."""
+
+    key: object
+    label: str
+    detail: str
+    currency: str
+    committed: Decimal = ZERO
+    allocated: Decimal = ZERO
+    received: Decimal = ZERO
+    spent: Decimal = ZERO
+    overdue: Decimal = ZERO
+    planned: Decimal = ZERO
+    committed_usd: Decimal = ZERO
+    allocated_usd: Decimal = ZERO
+    received_usd: Decimal = ZERO
+    spent_usd: Decimal = ZERO
+    overdue_usd: Decimal = ZERO
+    planned_usd: Decimal = ZERO
+    # Tranches not received by their planned date (agreement and year rows; None where a
+    # tranche cannot be attributed whole, as on project rows).
+    overdue_count: int | None = None
+    burn_rate: Decimal | None = None
+    # A donor's view only: every other donor's allocations to the same projects, in USD.
+    other_funding_usd: Decimal | None = None
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+
+    @property
+    def balance(self) -> Decimal:
+        return self.received - self.spent
+
+    @property
+    def balance_usd(self) -> Decimal:
+        return self.received_usd - self.spent_usd
+
+
+@dataclass(frozen=True)
+class FundingSummary:
+    group_by: str
+    rows: list[FundingRow]
+    # One row per currency (label = the currency), then `total_usd` across currencies;
+    # empty for provinces, whose rows overlap.
+    currency_totals: list[FundingRow] = field(default_factory=list)
+    total_usd: FundingRow | None = None
+    donor: Organisation | None = None
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({row.currency for row in self.rows})
+
+
+def _round(value: Decimal | float | None, currency: str = "USD") -> Decimal:
+    """Sums come back with more places (and as floats on SQLite): round half-up to the
+    currency's minor unit."""
+    places = MINOR_UNITS.get(currency, 2)
+    if value is None:
+        value = 0
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _exact(expression):
+    """SQLite keeps whole-number decimals as integers and would divide them as integers, so
+    there the numerator becomes REAL (15 significant digits, rounded to the cent after);
+    PostgreSQL's numeric is exact."""
+    if connection.vendor == "sqlite":
+        return Cast(expression, FloatField())
+    return expression
+
+
+def _sum_of(queryset: QuerySet, group: str, column: str) -> Coalesce:
+    """A correlated subquery: the sum of `column` over `queryset` for one `group` value."""
+    totals = queryset.order_by().values(group).annotate(total=Sum(column)).values("total")
+    return Coalesce(Subquery(totals, output_field=_NUM), Value(ZERO), output_field=_NUM)
+
+
+def _window(filters: FundingFilters, column: str) -> Q:
+    q = Q(**{f"{column}__isnull": False})
+    if filters.date_from:
+        q &= Q(**{f"{column}__gte": filters.date_from})
+    if filters.date_to:
+        q &= Q(**{f"{column}__lte": filters.date_to})
+    return q
+
+
+def _overdue_q(scope: FundingScope) -> Q:
+    """Tranches not received and planned before today (and planned inside the period)."""
+    q = Q(received_date__isnull=True, planned_date__lt=scope.today)
+    if scope.filters.date_from:
+        q &= Q(planned_date__gte=scope.filters.date_from)
+    if scope.filters.date_to:
+        q &= Q(planned_date__lte=scope.filters.date_to)
+    return q
+
+
+def burn_rate(
+    *,
+    spent: Decimal,
+    planned: Decimal,
+    start: datetime.date | None,
+    end: datetime.date | None,
+    window_from: datetime.date | None,
+    as_of: datetime.date,
+) -> Decimal | None:
+    """spent / (planned x elapsed share of start..end counted from window_from up to as_of);
+    None when nothing is planned or none of the period has elapsed."""
+    if not planned or start is None or end is None or end < start:
+        return None
+    first = max(start, window_from) if window_from else start
+    last = min(end, as_of)
+    elapsed = (last - first).days + 1
+    if elapsed <= 0:
+        return None
+    expected = planned * Decimal(elapsed) / Decimal((end - start).days + 1)
+    return (spent / expected).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def round_money(value, currency: str = "USD") -> Decimal:
+    """Round a figure the way every summary does (half-up to the currency's minor unit)."""
+    return _round(value, currency)
