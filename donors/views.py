@@ -215,6 +215,9 @@ class FundingPageMixin(LoginRequiredMixin):
 class FundingDashboardView(FundingPageMixin, TemplateView):
     """The dashboard; ?export=csv|xlsx&table=<name> downloads one of its tables."""
 
+    OVERDUE_SHOWN = 50
+    exporting = False
+
     template_name = "donors/dashboard.html"
     # Tables in page order: name -> builder. Each builder calls the selectors itself, so an
     # export computes only the table it writes, with the same selector and filters.
@@ -269,11 +272,26 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
                 "quarter_status", quarter_table(funding_activity_status(**kwargs))
             ),
             "results": lambda: results_table(funding_results(**kwargs), links),
-            "overdue": lambda: overdue_table(
-                funding_tranche_list(status="overdue", **kwargs), links, self.today
+            "overdue": lambda: self._overdue(
+                funding_tranche_list(status="overdue", **kwargs), links
             ),
         }
         return builders[name]()
+
+    def _overdue(self, tranches, links) -> Table:
+        """The longest-overdue tranches on the page (a decade can hold thousands); every one
+        in the downloads and on the tranches page."""
+        if self.exporting:
+            return overdue_table(tranches, links, self.today)
+        shown = list(tranches[: self.OVERDUE_SHOWN + 1])
+        table = overdue_table(shown[: self.OVERDUE_SHOWN], links, self.today)
+        if len(shown) > self.OVERDUE_SHOWN:
+            table.notes.insert(
+                0,
+                f"Only the {self.OVERDUE_SHOWN} longest overdue are shown here; the CSV and "
+                "XLSX downloads and the tranches page list them all.",
+            )
+        return table
 
     def _with_chart(self, name: str, built: tuple[Table, dict]) -> Table:
         table, chart = built
@@ -287,6 +305,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def export(self, kind: str, name: str) -> HttpResponse:
+        self.exporting = True
         if kind not in ("csv", "xlsx") or name not in self.TABLES:
             raise Http404("No such export.")
         if self.filters is None:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from donors.exports import _plain
-from donors.models import FundingAgreement
+from donors.models import Disbursement, FundingAgreement
 from donors.views import FundingDashboardView
 from organisations.models import Organisation, Role
 from tests.factories import (
@@ -324,3 +324,25 @@ def test_exported_text_never_becomes_a_spreadsheet_formula(client, db):
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     assert sheet["A2"].data_type == "s"
     assert sheet["A2"].value == "=1+1"
+
+
+def test_the_page_lists_the_50_longest_overdue_tranches_and_the_download_all_of_them(client, demo):
+    agreement = FundingAgreement.objects.get(reference="INL-UNODC-PTP")
+    # 60 small unpaid tranches of 2023 (rows for reading, not a business write)
+    Disbursement.objects.bulk_create(
+        Disbursement(
+            agreement=agreement,
+            planned_date=datetime.date(2023, 1, 1) + datetime.timedelta(days=i),
+            planned_amount=Decimal("1.00"),
+            planned_usd_rate=Decimal("1"),
+            planned_amount_usd=Decimal("1.00"),
+        )
+        for i in range(60)
+    )
+    client.force_login(demo["manager"])
+    page = client.get(DASHBOARD)
+    overdue = page.context["tables"]["overdue"]
+    assert len(overdue.rows) == 50
+    assert "Only the 50 longest overdue are shown here" in overdue.notes[0]
+    export = client.get(f"{DASHBOARD}?export=csv&table=overdue")
+    assert len(_csv_rows(export)) - 1 == 61  # header; 60 new tranches and GAC's demo one
