@@ -3,6 +3,7 @@
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from decimal import Decimal, InvalidOperation
 from itertools import islice
 
 from django.db.models import QuerySet
@@ -54,10 +55,9 @@ def _cell(value) -> str:
 
 def _is_number(text: str) -> bool:
     try:
-        float(text)
-    except ValueError:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
         return False
-    return True
 
 
 def _lines(header: list[str], rows: Iterable[dict]) -> Iterator[str]:
