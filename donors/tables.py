@@ -327,8 +327,10 @@ def year_table(summary: FundingSummary, links: Links) -> Table:
 # --- Chart tables: the data behind each chart, also its accessible fallback ---------------
 
 
-def _float(value) -> float:
-    return float(value or 0)
+def _plot(value) -> str:
+    """A chart value as its exact decimal text; the browser turns it into a coordinate
+    (dashboard.js), so no server-side figure ever passes through a float."""
+    return str(value or ZERO)
 
 
 def timeline_table(summary: FundingSummary) -> tuple[Table, dict]:
@@ -373,9 +375,9 @@ def timeline_table(summary: FundingSummary) -> tuple[Table, dict]:
         "labels": labels,
         "unit": "USD",
         "datasets": [
-            {"label": "Committed", "data": [_float(years[y]["c"]) for y in sorted(years)]},
-            {"label": "Tranches planned", "data": [_float(years[y]["p"]) for y in sorted(years)]},
-            {"label": "Received", "data": [_float(years[y]["r"]) for y in sorted(years)]},
+            {"label": "Committed", "data": [_plot(years[y]["c"]) for y in sorted(years)]},
+            {"label": "Tranches planned", "data": [_plot(years[y]["p"]) for y in sorted(years)]},
+            {"label": "Received", "data": [_plot(years[y]["r"]) for y in sorted(years)]},
         ],
     }
     return table, chart
@@ -414,7 +416,7 @@ def category_table(categories: list[CategorySpending]) -> tuple[Table, dict]:
         "title": "Spending by budget category (USD)",
         "labels": [c.label for c in categories],
         "unit": "USD",
-        "datasets": [{"label": "Spent", "data": [_float(c.spent_usd) for c in categories]}],
+        "datasets": [{"label": "Spent", "data": [_plot(c.spent_usd) for c in categories]}],
     }
     return table, chart
 
@@ -455,7 +457,7 @@ def province_table(provinces: list[ProvinceActivity], links: Links) -> tuple[Tab
         "labels": [p.name for p in provinces],
         "unit": "USD",
         "datasets": [
-            {"label": "Funding (USD)", "data": [_float(p.funding_usd) for p in provinces]},
+            {"label": "Funding (USD)", "data": [_plot(p.funding_usd) for p in provinces]},
             {
                 "label": "Activities",
                 "data": [p.activities for p in provinces],

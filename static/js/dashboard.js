@@ -143,7 +143,7 @@
       var colour = COLOURS[style % COLOURS.length];
       var set = {
         label: d.label,
-        data: d.data,
+        data: d.data.map(Number), // exact decimal text from the server; a coordinate here
         backgroundColor: pattern(colour, PATTERNS[style % PATTERNS.length]),
         borderColor: colour,
         borderWidth: 1,
