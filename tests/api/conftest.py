@@ -30,3 +30,26 @@ def client_for(user) -> APIClient:
 @pytest.fixture
 def api_client_for(db):
     return client_for
+
+
+# Every list resource under /api/v1/.
+RESOURCES = [
+    "organisations",
+    "exchange-rates",
+    "programmes",
+    "sub-programmes",
+    "projects",
+    "budget-lines",
+    "expenditures",
+    "outcomes",
+    "outputs",
+    "indicators",
+    "agreements",
+    "allocations",
+    "disbursements",
+    "workplans",
+    "workplan-versions",
+    "activities",
+    "ewg-meetings",
+    "progress-updates",
+]

@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 
 from organisations.models import Role
 from tests.api.conftest import client_for
+from tests.api.test_schema import RESOURCES
 from tests.api.world import build_world
 from tests.factories import DisbursementFactory, FundingAgreementFactory, user_with_role
 
@@ -167,26 +168,7 @@ def test_a_bad_filter_on_a_csv_list_is_a_json_400(world):
 
 def test_every_list_has_csv(world):
     client = client_for(world.users["manager"])
-    for endpoint in (
-        "organisations",
-        "exchange-rates",
-        "programmes",
-        "sub-programmes",
-        "projects",
-        "budget-lines",
-        "expenditures",
-        "outcomes",
-        "outputs",
-        "indicators",
-        "agreements",
-        "allocations",
-        "disbursements",
-        "workplans",
-        "workplan-versions",
-        "activities",
-        "ewg-meetings",
-        "progress-updates",
-    ):
+    for endpoint in RESOURCES:
         json_rows = client.get(f"/api/v1/{endpoint}/", {"page_size": 500}).json()["results"]
         csv_rows = _csv(client.get(f"/api/v1/{endpoint}/", {"format": "csv"}))
         assert [row["id"] for row in csv_rows] == [str(row["id"]) for row in json_rows], endpoint

@@ -8,28 +8,7 @@ import yaml
 from django.contrib.staticfiles import finders
 from drf_spectacular.validation import validate_schema
 
-from tests.api.conftest import client_for
-
-RESOURCES = [
-    "organisations",
-    "exchange-rates",
-    "programmes",
-    "sub-programmes",
-    "projects",
-    "budget-lines",
-    "expenditures",
-    "outcomes",
-    "outputs",
-    "indicators",
-    "agreements",
-    "allocations",
-    "disbursements",
-    "workplans",
-    "workplan-versions",
-    "activities",
-    "ewg-meetings",
-    "progress-updates",
-]
+from tests.api.conftest import RESOURCES, client_for
 
 
 @pytest.fixture
