@@ -7,14 +7,22 @@ save_model and delete_model then call the services, never Model.save() or delete
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from ctportal.exceptions import DomainError
 from ctportal.money import Money
-from donors.forms import AllocationForm, DisbursementForm, FundingAgreementForm
+from donors.forms import (
+    REASON_HELP,
+    AllocationForm,
+    DisbursementAdminForm,
+    DisbursementForm,
+    FundingAgreementForm,
+)
 from donors.models import Allocation, Disbursement, FundingAgreement
 from donors.selectors import agreement_annotate_totals
 from donors.services import (
@@ -26,6 +34,7 @@ from donors.services import (
     allocation_update,
     disbursement_create,
     disbursement_delete,
+    disbursement_reason_validate,
     disbursement_update,
 )
 
@@ -137,7 +146,9 @@ class AllocationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(SimpleHistoryAdmin):
-    form = DisbursementForm
+    form = DisbursementAdminForm
+    # Deleting a received tranche needs its reason: asked on the confirmation page.
+    delete_confirmation_template = "donors/admin/disbursement_delete_confirmation.html"
     list_display = (
         "agreement",
         "planned_date",
@@ -169,6 +180,18 @@ class DisbursementAdmin(SimpleHistoryAdmin):
             return ("agreement", *self.readonly_fields)
         return self.readonly_fields
 
+    def get_form(self, request: HttpRequest, obj: Disbursement | None = None, **kwargs: Any):
+        # A new tranche has nothing to correct, so nothing to give a reason for.
+        if obj is None:
+            kwargs["form"] = DisbursementForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_actions(self, request: HttpRequest):
+        # A bulk delete has nowhere to ask each received tranche's reason.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     @admin.display(description="Planned", ordering="planned_amount")
     def planned(self, obj: Disbursement) -> str:
         return _money(obj.planned_amount, obj.agreement.currency)
@@ -188,9 +211,21 @@ class DisbursementAdmin(SimpleHistoryAdmin):
             saved = disbursement_create(user=request.user, **_form_values(form))
         _copy_saved(obj, saved)
 
-    def delete_model(self, request: HttpRequest, obj: Disbursement) -> None:
-        disbursement_delete(disbursement=obj, user=request.user)
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                try:
+                    disbursement_reason_validate(
+                        disbursement=obj, reason=request.POST.get("reason", "")
+                    )
+                except DomainError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    return HttpResponseRedirect(request.path)
+        extra_context = {**(extra_context or {}), "reason_help": REASON_HELP}
+        return super().delete_view(request, object_id, extra_context)
 
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
-        for disbursement in queryset.order_by("pk"):
-            disbursement_delete(disbursement=disbursement, user=request.user)
+    def delete_model(self, request: HttpRequest, obj: Disbursement) -> None:
+        disbursement_delete(
+            disbursement=obj, user=request.user, reason=request.POST.get("reason", "")
+        )

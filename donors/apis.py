@@ -27,6 +27,7 @@ from donors.serializers import (
     AgreementSerializer,
     AllocationSerializer,
     DisbursementInputSerializer,
+    DisbursementReasonSerializer,
     DisbursementReceiveSerializer,
     DisbursementSerializer,
     DisbursementUpdateSerializer,
@@ -85,7 +86,17 @@ class AllocationViewSet(PortalViewSet):
     receive=extend_schema(
         request=DisbursementReceiveSerializer, responses={200: DisbursementSerializer}
     ),
-    destroy=extend_schema(responses={204: None}),
+    destroy=extend_schema(
+        request=DisbursementReasonSerializer,
+        parameters=[
+            OpenApiParameter(
+                "reason",
+                str,
+                description="Why (or send it in the body); required for a received tranche.",
+            )
+        ],
+        responses={204: None},
+    ),
 )
 class DisbursementViewSet(PortalViewSet):
     """Tranches: planned date and amount and, once received, the actual ones, each with its
@@ -117,8 +128,10 @@ class DisbursementViewSet(PortalViewSet):
         disbursement = self.get_object()
         serializer = DisbursementUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        fields = dict(serializer.validated_data)
+        reason = fields.pop("reason", "")
         disbursement = services.disbursement_update(
-            disbursement=disbursement, user=request.user, **serializer.validated_data
+            disbursement=disbursement, user=request.user, reason=reason, **fields
         )
         return Response(self.read_back(disbursement))
 
@@ -134,7 +147,14 @@ class DisbursementViewSet(PortalViewSet):
         return Response(self.read_back(disbursement))
 
     def destroy(self, request, pk=None):
-        services.disbursement_delete(disbursement=self.get_object(), user=request.user)
+        """Cancel a tranche; a received one needs a `reason` (a 400 naming it otherwise)."""
+        disbursement = self.get_object()
+        data = request.data if request.data else {"reason": request.query_params.get("reason", "")}
+        serializer = DisbursementReasonSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        services.disbursement_delete(
+            disbursement=disbursement, user=request.user, reason=serializer.validated_data["reason"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -15,6 +15,7 @@ from donors.services import (
     AGREEMENT_FIELDS,
     agreement_validate,
     allocation_validate,
+    disbursement_reason_validate,
     disbursement_validate,
 )
 
@@ -110,4 +111,26 @@ class DisbursementForm(ServiceValidatedForm):
             self.fields["agreement"].queryset = FundingAgreement.objects.select_related("donor")
 
     def validate_with_service(self, values: dict[str, Any], instance: Any) -> None:
+        if instance is not None and "reason" in self.fields and not self.has_error("reason"):
+            # Shown together with any other broken rule, not one after the other.
+            try:
+                disbursement_reason_validate(
+                    disbursement=instance, reason=self.cleaned_data.get("reason") or ""
+                )
+            except DomainError as error:
+                self.add_error(None, error)
         disbursement_validate(**values, instance=instance)
+
+
+REASON_HELP = "Why this changes; kept in the tranche's history. Required once money was received."
+
+
+class DisbursementAdminForm(DisbursementForm):
+    """The admin's tranche form: a correction of a received tranche says why."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=REASON_HELP,
+    )

@@ -108,10 +108,24 @@ class DisbursementInputSerializer(serializers.Serializer):
             self.fields["agreement"].queryset = agreement_queryset
 
 
+REASON_HELP = "Why; kept in the tranche's history. Required once the tranche is received."
+
+
 class DisbursementUpdateSerializer(DisbursementInputSerializer):
-    """A correction: any of the tranche's own fields; the agreement stays."""
+    """A correction: any of the tranche's own fields and why; the agreement stays."""
 
     agreement = None
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text=REASON_HELP
+    )
+
+
+class DisbursementReasonSerializer(serializers.Serializer):
+    """Why a tranche is cancelled."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=500, help_text=REASON_HELP
+    )
 
 
 class DisbursementReceiveSerializer(serializers.Serializer):

@@ -148,6 +148,7 @@ def test_changing_a_tranche_past_the_commitment_shows_the_error_and_keeps_it(
             "received_date": "2023-03-01",
             "received_amount": "1000000.01",
             "notes": "",
+            "reason": "Bank statement of March",
         },
     )
 
@@ -166,6 +167,7 @@ def test_changing_a_tranche_updates_it_through_the_service(admin_client_, agreem
             "received_date": "2023-06-01",
             "received_amount": "1000000.00",
             "notes": "Paid in one go",
+            "reason": "The donor paid the whole commitment in June.",
         },
     )
 
@@ -175,20 +177,79 @@ def test_changing_a_tranche_updates_it_through_the_service(admin_client_, agreem
         D("1.09"),
         D("1090000.00"),
     )
-    assert tranche.history.latest().history_user == administrator
+    record = tranche.history.latest()
+    assert (record.history_user, record.history_change_reason) == (
+        administrator,
+        "The donor paid the whole commitment in June.",
+    )
+
+
+def test_changing_a_received_tranche_without_a_reason_shows_the_error_on_the_reason(
+    admin_client_, agreement
+):
+    tranche = agreement.disbursements.get()
+    before = db_state()
+
+    response = admin_client_.post(
+        f"/admin/donors/disbursement/{tranche.pk}/change/",
+        {
+            "planned_date": "2023-03-01",
+            "planned_amount": "800000.00",
+            "received_date": "2023-03-01",
+            "received_amount": "700000.00",
+            "notes": "",
+            "reason": "  ",
+        },
+    )
+
+    errors = form_errors(response)
+    assert list(errors) == ["reason"]
+    assert errors.as_data()["reason"][0].code == "reason_required"
+    assert db_state() == before
+
+
+def test_the_add_form_asks_no_reason(admin_client_, agreement):
+    response = admin_client_.get(ADD_TRANCHE)
+
+    assert "reason" not in response.context["adminform"].form.fields
 
 
 def test_deleting_a_tranche_goes_through_the_service(admin_client_, agreement, administrator):
     tranche = agreement.disbursements.get()
 
     response = admin_client_.post(
-        f"/admin/donors/disbursement/{tranche.pk}/delete/", {"post": "yes"}
+        f"/admin/donors/disbursement/{tranche.pk}/delete/",
+        {"post": "yes", "reason": "Entered twice."},
     )
 
     assert response.status_code == 302
     assert not Disbursement.objects.exists()
     record = Disbursement.history.latest()
-    assert (record.history_type, record.history_user) == ("-", administrator)
+    assert (record.history_type, record.history_user, record.history_change_reason) == (
+        "-",
+        administrator,
+        "Entered twice.",
+    )
+
+
+def test_deleting_a_received_tranche_without_a_reason_keeps_it(admin_client_, agreement):
+    tranche = agreement.disbursements.get()
+    url = f"/admin/donors/disbursement/{tranche.pk}/delete/"
+    before = db_state()
+
+    response = admin_client_.post(url, {"post": "yes", "reason": ""}, follow=True)
+
+    assert db_state() == before
+    assert response.redirect_chain == [(url, 302)]
+    assert "give the reason for changing or cancelling it" in response.content.decode()
+    assert 'name="reason"' in response.content.decode()
+
+
+def test_tranches_cannot_be_deleted_in_bulk(admin_client_, agreement):
+    response = admin_client_.get("/admin/donors/disbursement/")
+
+    assert response.status_code == 200
+    assert 'value="delete_selected"' not in response.content.decode()
 
 
 def test_adding_an_allocation_past_the_agreement_shows_the_error_on_the_amount(

@@ -826,7 +826,10 @@ def test_disbursement_update_counts_every_tranche_but_itself(agreement):
     )
 
     updated = disbursement_update(
-        disbursement=tranche, planned_amount=D("1000000.00"), received_amount=D("1000000.00")
+        disbursement=tranche,
+        planned_amount=D("1000000.00"),
+        received_amount=D("1000000.00"),
+        reason="The donor paid the whole commitment at once.",
     )
 
     assert updated.received_amount_usd == D("1080000.00")
@@ -841,7 +844,9 @@ def test_disbursement_update_refuses_a_receipt_raised_past_the_commitment(agreem
     )
 
     assert_refused(
-        lambda: disbursement_update(disbursement=tranche, received_amount=D("400000.01")),
+        lambda: disbursement_update(
+            disbursement=tranche, received_amount=D("400000.01"), reason="Bank statement"
+        ),
         field="received_amount",
         code="receipts_exceed_commitment",
     )
@@ -850,7 +855,12 @@ def test_disbursement_update_refuses_a_receipt_raised_past_the_commitment(agreem
 def test_disbursement_update_can_withdraw_a_mistaken_receipt(agreement):
     tranche = ReceivedDisbursementFactory(agreement=agreement, planned_date=day(2023, 3, 1))
 
-    updated = disbursement_update(disbursement=tranche, received_date=None, received_amount=None)
+    updated = disbursement_update(
+        disbursement=tranche,
+        received_date=None,
+        received_amount=None,
+        reason="Recorded against the wrong tranche.",
+    )
 
     updated.refresh_from_db()
     assert (updated.received_date, updated.received_amount) == (None, None)
