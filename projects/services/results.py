@@ -1,14 +1,27 @@
-"""Writes for the results framework: outcomes, outputs and indicators."""
+"""Writes for the results framework: outcomes, outputs and indicators.
 
+A part of the framework that workplan activities, targets or reported results point to
+cannot be deleted (the database protects it); the refusal says what points to it.
+"""
+
+from collections import Counter
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Model, ProtectedError, RestrictedError
 
 from ctportal.exceptions import DomainError
 from projects.models import Indicator, Outcome, Output, Project, SubProgramme
 
-from ._common import as_decimal, record_actor
+from ._common import as_decimal, record_actor, reject_unknown
+
+OUTCOME_FIELDS = frozenset({"code", "title", "project"})
+OUTPUT_FIELDS = frozenset({"code", "title"})
+INDICATOR_FIELDS = frozenset(
+    {"code", "title", "unit", "baseline", "target", "by_sex", "by_province"}
+)
 
 
 def outcome_validate(
@@ -53,17 +66,25 @@ def outcome_create(
     return outcome
 
 
-@transaction.atomic
-def output_create(
-    *, outcome: Outcome, code: str, title: str, user: AbstractBaseUser | None = None
-) -> Output:
-    """An output belongs to one outcome; its code is unique within it."""
-    if Output.objects.filter(outcome=outcome, code=code).exists():
+def output_validate(*, outcome: Outcome, code: str, output: Output | None = None) -> None:
+    """An output's code is unique within its outcome."""
+    taken = Output.objects.filter(outcome=outcome, code=code)
+    if output is not None and output.pk:
+        taken = taken.exclude(pk=output.pk)
+    if taken.exists():
         raise DomainError(
             f"Outcome {outcome.code} already has an output {code}.",
             field="code",
             code="duplicate_code",
         )
+
+
+@transaction.atomic
+def output_create(
+    *, outcome: Outcome, code: str, title: str, user: AbstractBaseUser | None = None
+) -> Output:
+    """An output belongs to one outcome; its code is unique within it."""
+    output_validate(outcome=outcome, code=code)
     output = Output(outcome=outcome, code=code, title=title)
     record_actor(output, user)
     output.save()
@@ -104,12 +125,7 @@ def indicator_create(
 ) -> Indicator:
     """An indicator of an output has a unique code and a target above its non-negative baseline."""
     baseline_value, target_value = indicator_validate(baseline=baseline, target=target)
-    if Indicator.objects.filter(output=output, code=code).exists():
-        raise DomainError(
-            f"Output {output.code} already has an indicator {code}.",
-            field="code",
-            code="duplicate_code",
-        )
+    _check_indicator_code(output=output, code=code)
     indicator = Indicator(
         output=output,
         code=code,
@@ -123,3 +139,105 @@ def indicator_create(
     record_actor(indicator, user)
     indicator.save()
     return indicator
+
+
+def _check_indicator_code(*, output: Output, code: str, indicator: Indicator | None = None) -> None:
+    taken = Indicator.objects.filter(output=output, code=code)
+    if indicator is not None and indicator.pk:
+        taken = taken.exclude(pk=indicator.pk)
+    if taken.exists():
+        raise DomainError(
+            f"Output {output.code} already has an indicator {code}.",
+            field="code",
+            code="duplicate_code",
+        )
+
+
+def _delete_unless_used(instance: Model, what: str, user: AbstractBaseUser | None) -> None:
+    record_actor(instance, user)
+    try:
+        instance.delete()
+    except (ProtectedError, RestrictedError) as error:
+        users = (
+            error.protected_objects
+            if isinstance(error, ProtectedError)
+            else error.restricted_objects
+        )
+        counts = Counter(type(obj)._meta for obj in users)
+        named = ", ".join(
+            f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}"
+            for meta, count in sorted(counts.items(), key=lambda item: item[0].label)
+        )
+        raise DomainError(
+            f"{what} cannot be deleted: workplans refer to it ({named}).", code="in_use"
+        ) from error
+
+
+@transaction.atomic
+def outcome_update(
+    *, outcome: Outcome, user: AbstractBaseUser | None = None, **fields: Any
+) -> Outcome:
+    """Change an outcome's code, title or project under the create rules."""
+    reject_unknown(fields, OUTCOME_FIELDS, "Outcome")
+    project = fields.get("project", outcome.project)
+    outcome_validate(
+        sub_programme=outcome.sub_programme,
+        code=fields.get("code", outcome.code),
+        project=project,
+        outcome=outcome,
+    )
+    for name, value in fields.items():
+        setattr(outcome, name, value)
+    record_actor(outcome, user)
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def outcome_delete(*, outcome: Outcome, user: AbstractBaseUser | None = None) -> None:
+    """Delete an outcome with its outputs and indicators, unless workplans use any of them."""
+    _delete_unless_used(outcome, f"Outcome {outcome.code}", user)
+
+
+@transaction.atomic
+def output_update(*, output: Output, user: AbstractBaseUser | None = None, **fields: Any) -> Output:
+    """Change an output's code or title; its code stays unique within its outcome."""
+    reject_unknown(fields, OUTPUT_FIELDS, "Output")
+    output_validate(outcome=output.outcome, code=fields.get("code", output.code), output=output)
+    for name, value in fields.items():
+        setattr(output, name, value)
+    record_actor(output, user)
+    output.save()
+    return output
+
+
+@transaction.atomic
+def output_delete(*, output: Output, user: AbstractBaseUser | None = None) -> None:
+    """Delete an output with its indicators, unless workplans use any of them."""
+    _delete_unless_used(output, f"Output {output.code}", user)
+
+
+@transaction.atomic
+def indicator_update(
+    *, indicator: Indicator, user: AbstractBaseUser | None = None, **fields: Any
+) -> Indicator:
+    """Change an indicator under the create rules: unique code, target above the baseline."""
+    reject_unknown(fields, INDICATOR_FIELDS, "Indicator")
+    baseline, target = indicator_validate(
+        baseline=fields.get("baseline", indicator.baseline),
+        target=fields.get("target", indicator.target),
+    )
+    _check_indicator_code(
+        output=indicator.output, code=fields.get("code", indicator.code), indicator=indicator
+    )
+    for name, value in {**fields, "baseline": baseline, "target": target}.items():
+        setattr(indicator, name, value)
+    record_actor(indicator, user)
+    indicator.save()
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, user: AbstractBaseUser | None = None) -> None:
+    """Delete an indicator, unless workplan targets or reported results use it."""
+    _delete_unless_used(indicator, f"Indicator {indicator.code}", user)
