@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views import View
 
 from ctportal.forms import add_service_error
+from ctportal.history import history_for
 from organisations import access
 from workplans import selectors, services
 from workplans.forms import (
@@ -164,7 +165,8 @@ class VersionDetailView(LoginRequiredMixin, View):
                 "can_revise": version.status == WorkplanVersion.Status.APPROVED
                 and access.can_edit_workplans(user)
                 and not versions.filter(status__in=["draft", "submitted", "returned"]).exists(),
-                "history": version.history.select_related("history_user")[:20],
+                # The version's own steps and every edit of its activities and targets.
+                "history": history_for(version, related=("activities", "activities__targets")),
             },
         )
 
@@ -318,18 +320,12 @@ class ActivityDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         activity = _activity_or_404(request.user, pk)
         activity = selectors.activity_list(version=activity.version).get(pk=activity.pk)
-        history = activity.history.select_related("history_user").order_by("-history_date")[:50]
-        changes = []
-        for record in history:
-            previous = record.prev_record
-            delta = record.diff_against(previous).changes if previous else []
-            changes.append({"record": record, "changes": delta})
         return render(
             request,
             "workplans/activity_detail.html",
             {
                 "activity": activity,
-                "changes": changes,
+                "history": history_for(activity, related=("targets",)),
                 "quarters": quarters_of(activity.version.workplan),
             },
         )
