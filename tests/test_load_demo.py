@@ -6,7 +6,9 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Sum
+from django.utils import timezone
 
+from ctportal.demo import data
 from donors.models import Allocation, Disbursement, FundingAgreement
 from organisations.models import Role
 from workplans.models import Activity, ProgressUpdate, WorkplanVersion
@@ -92,3 +94,64 @@ def test_invented_figures_are_marked_illustrative(demo):
     gac = FundingAgreement.objects.get(reference="GAC-UNODC-SP4")
     assert "ILLUSTRATIVE" in gac.notes
     assert all("ILLUSTRATIVE" in d.notes for d in Disbursement.objects.all())
+
+
+def _history_models():
+    return [
+        model
+        for label in ("organisations", "projects", "donors", "workplans")
+        for model in apps.get_app_config(label).get_models()
+        if model.__name__.startswith("Historical") and hasattr(model, "history_date")
+    ]
+
+
+def test_demo_history_is_dated_in_the_demos_own_years_and_made_by_demo_users(demo):
+    demo_users = {username for username, *_ in data.USERS}
+    dates, authors, rows = set(), set(), 0
+    for model in _history_models():
+        for when, username in model.objects.values_list("history_date", "history_user__username"):
+            dates.add(timezone.localdate(when))
+            authors.add(username)
+            rows += 1
+    assert rows > 100
+    assert min(dates) == datetime.date(2016, 3, 1)  # the first exchange rate, for JPY
+    assert max(dates) == datetime.date(2023, 10, 12)  # GAC's second tranche arrives
+    assert authors == {"manager", "ewg", "nacta", "ctd_sindh"}
+    assert authors <= demo_users
+
+
+def test_demo_history_tells_each_event_on_its_day(demo):
+    agreement = FundingAgreement.objects.get(reference="EU-PACT-SINDH")
+    tranche = agreement.disbursements.get(planned_date=datetime.date(2021, 1, 15))
+    steps = [
+        (timezone.localdate(row.history_date), row.history_type, row.received_date)
+        for row in tranche.history.order_by("history_date")
+    ]
+    assert steps == [
+        (datetime.date(2020, 1, 20), "+", None),  # planned when the agreement was signed
+        (datetime.date(2021, 1, 18), "~", datetime.date(2021, 1, 18)),  # received
+    ]
+    assert timezone.localdate(agreement.history.get().history_date) == datetime.date(2020, 1, 20)
+
+    version = WorkplanVersion.objects.get(workplan__code="WP-SP4-2022-23")
+    assert [
+        (timezone.localdate(row.history_date), row.status, row.history_user.username)
+        for row in version.history.order_by("history_date")
+    ] == [
+        (datetime.date(2022, 7, 11), "draft", "manager"),
+        (datetime.date(2022, 7, 18), "submitted", "manager"),
+        (datetime.date(2022, 7, 26), "approved", "ewg"),
+    ]
+    assert timezone.localdate(version.approved_at) == datetime.date(2022, 7, 26)
+
+
+def test_demo_progress_is_submitted_and_reviewed_after_its_quarter(demo):
+    # Q1 of the 2022-23 workplan ends on 30 Sep 2022.
+    update = ProgressUpdate.objects.get(activity__code="A10", quarter=1)
+    assert update.state == "verified"
+    assert timezone.localdate(update.submitted_at) == datetime.date(2022, 10, 9)
+    assert timezone.localdate(update.verified_at) == datetime.date(2022, 10, 16)
+    assert [(t.to_state, timezone.localdate(t.at)) for t in update.transitions.all()] == [
+        ("submitted", datetime.date(2022, 10, 9)),
+        ("verified", datetime.date(2022, 10, 16)),
+    ]

@@ -610,6 +610,7 @@ WORKPLAN = {
     "title": "Sub-Programme IV workplan 2022-23",
     "period_start": dt.date(2022, 7, 1),
     "period_end": dt.date(2023, 6, 30),
+    "drafted_on": dt.date(2022, 7, 11),  # ILLUSTRATIVE: a week before its submission
     "submitted_on": dt.date(2022, 7, 18),
 }
 

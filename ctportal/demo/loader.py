@@ -1,7 +1,9 @@
 """Loads the demo dataset through the same services the pages use.
 
 Idempotent: each record is looked up by its natural key first and only created when
-missing, so a second run writes nothing (no rows, no history).
+missing, so a second run writes nothing (no rows, no history). Each write is dated on the
+day its event happened (an agreement on its signing, a receipt on its day), so the
+history pages tell the demo's own story of 2016-2023.
 """
 
 import datetime as dt
@@ -11,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ctportal.demo import data
+from ctportal.demo.replay import happened, moment
+from ctportal.demo.workplan import WorkplanSteps
 from donors import services as donor_services
 from donors.models import Allocation, Disbursement, FundingAgreement
 from organisations import services as org_services
@@ -21,27 +25,27 @@ from projects.models import (
     CountryProgramme,
     ExchangeRate,
     Expenditure,
-    Indicator,
     NapArea,
-    Outcome,
-    Output,
     Project,
     Province,
     SubProgramme,
-)
-from workplans import services as wp_services
-from workplans.models import (
-    Activity,
-    EwgMeeting,
-    ProgressUpdate,
-    Workplan,
-    WorkplanVersion,
 )
 
 User = get_user_model()
 
 
-class DemoLoader:
+def project_recorded_on(code: str, start: dt.date) -> dt.date:
+    """A project is on record by its start, or earlier when an agreement signed before
+    then already funds it."""
+    signed = [
+        agreement[5]
+        for agreement in data.AGREEMENTS
+        if any(project == code for project, _ in agreement[9])
+    ]
+    return min([start, *signed])
+
+
+class DemoLoader(WorkplanSteps):
     def __init__(self) -> None:
         self.created: dict[str, int] = {}
 
@@ -109,13 +113,15 @@ class DemoLoader:
                 self._count("nap areas")
         for currency, month, rate in data.EXCHANGE_RATES:
             if not ExchangeRate.objects.filter(currency=currency, month=month).exists():
-                project_services.exchange_rate_set(
-                    currency=currency,
-                    month=month,
-                    usd_per_unit=rate,
-                    source=data.RATE_SOURCE,
-                    user=self.manager,
-                )
+                # UN operational rates are published for the month, on its first day.
+                with happened(moment(month, hour=9), by=self.manager):
+                    project_services.exchange_rate_set(
+                        currency=currency,
+                        month=month,
+                        usd_per_unit=rate,
+                        source=data.RATE_SOURCE,
+                        user=self.manager,
+                    )
                 self._count("exchange rates")
 
     # --- programme structure ----------------------------------------------------------
@@ -153,20 +159,21 @@ class DemoLoader:
         ) in data.PROJECTS:
             project = Project.objects.filter(code=code).first()
             if project is None:
-                project = project_services.project_create(
-                    code=code,
-                    title=title,
-                    sub_programme=self.sps[sp],
-                    start_date=start,
-                    end_date=end,
-                    status=status,
-                    dac_sector=dac,
-                    notes=notes,
-                    provinces=list(Province.objects.filter(code__in=provinces)),
-                    counterparts=[self.orgs[c] for c in counterparts],
-                    nap_areas=list(NapArea.objects.filter(version="2014", number__in=nap)),
-                    user=self.manager,
-                )
+                with happened(moment(project_recorded_on(code, start)), by=self.manager):
+                    project = project_services.project_create(
+                        code=code,
+                        title=title,
+                        sub_programme=self.sps[sp],
+                        start_date=start,
+                        end_date=end,
+                        status=status,
+                        dac_sector=dac,
+                        notes=notes,
+                        provinces=list(Province.objects.filter(code__in=provinces)),
+                        counterparts=[self.orgs[c] for c in counterparts],
+                        nap_areas=list(NapArea.objects.filter(version="2014", number__in=nap)),
+                        user=self.manager,
+                    )
                 self._count("projects")
             self.projects_by_code[code] = project
 
@@ -185,57 +192,55 @@ class DemoLoader:
             allocations,
             tranches,
         ) in data.AGREEMENTS:
+            # The agreement, its split between projects and its tranches' plan are
+            # recorded the day it is signed; each receipt on the day the money arrives.
+            at_signing = moment(signed, hour=11)
             agreement = FundingAgreement.objects.filter(reference=reference).first()
             if agreement is None:
-                agreement = donor_services.agreement_create(
-                    donor=self.orgs[donor],
-                    implementer=self.orgs["UNODC"],
-                    reference=reference,
-                    title=title,
-                    currency=currency,
-                    amount=amount,
-                    signed_on=signed,
-                    start_date=start,
-                    end_date=end,
-                    notes=notes,
-                    user=self.manager,
-                )
+                with happened(at_signing, by=self.manager):
+                    agreement = donor_services.agreement_create(
+                        donor=self.orgs[donor],
+                        implementer=self.orgs["UNODC"],
+                        reference=reference,
+                        title=title,
+                        currency=currency,
+                        amount=amount,
+                        signed_on=signed,
+                        start_date=start,
+                        end_date=end,
+                        notes=notes,
+                        user=self.manager,
+                    )
                 self._count("agreements")
             for project_code, allocated in allocations:
                 project = self.projects_by_code[project_code]
                 if not Allocation.objects.filter(agreement=agreement, project=project).exists():
-                    donor_services.allocation_create(
-                        agreement=agreement, project=project, amount=allocated, user=self.manager
-                    )
+                    with happened(at_signing, by=self.manager):
+                        donor_services.allocation_create(
+                            agreement=agreement,
+                            project=project,
+                            amount=allocated,
+                            user=self.manager,
+                        )
                     self._count("allocations")
             for planned_date, planned_amount, received_date in tranches:
-                if Disbursement.objects.filter(
-                    agreement=agreement, planned_date=planned_date
-                ).exists():
-                    continue
-                donor_services.disbursement_create(
-                    agreement=agreement,
-                    planned_date=planned_date,
-                    planned_amount=planned_amount,
-                    received_date=received_date,
-                    received_amount=planned_amount if received_date else None,
-                    notes=data.ILL,
-                    user=self.manager,
-                )
-                self._count("disbursements")
+                self.tranche(agreement, at_signing, planned_date, planned_amount, received_date)
         for code, category, year, amount in data.BUDGET_LINES:
             project = self.projects_by_code[code]
             if not BudgetLine.objects.filter(
                 project=project, category=category, year=year
             ).exists():
-                project_services.budget_line_set(
-                    project=project,
-                    category=category,
-                    year=year,
-                    amount=amount,
-                    currency="USD",
-                    user=self.manager,
-                )
+                # Every year's budget is set when the project is put on record.
+                at = moment(project_recorded_on(code, project.start_date), hour=12)
+                with happened(at, by=self.manager):
+                    project_services.budget_line_set(
+                        project=project,
+                        category=category,
+                        year=year,
+                        amount=amount,
+                        currency="USD",
+                        user=self.manager,
+                    )
                 self._count("budget lines")
         for code, category, spent_on, currency, amount, description in data.EXPENDITURES:
             project = self.projects_by_code[code]
@@ -243,166 +248,45 @@ class DemoLoader:
             if not Expenditure.objects.filter(
                 project=project, spent_on=spent_on, description=description
             ).exists():
-                project_services.expenditure_create(
-                    project=project,
-                    category=category,
-                    spent_on=spent_on,
-                    amount=amount,
-                    currency=currency,
-                    description=description,
-                    user=self.manager,
-                )
+                with happened(moment(spent_on, hour=16), by=self.manager):
+                    project_services.expenditure_create(
+                        project=project,
+                        category=category,
+                        spent_on=spent_on,
+                        amount=amount,
+                        currency=currency,
+                        description=description,
+                        user=self.manager,
+                    )
                 self._count("expenditures")
 
-    # --- results and workplan ---------------------------------------------------------
-    def results_framework(self) -> None:
-        sp4 = self.sps[("CP-PAK-III", "SP-IV")]
-        self.outputs, self.indicators = {}, {}
-        for oc_code, oc_title, outputs in data.RESULTS_SP4:
-            outcome = Outcome.objects.filter(sub_programme=sp4, project=None, code=oc_code).first()
-            if outcome is None:
-                outcome = project_services.outcome_create(
-                    sub_programme=sp4, code=oc_code, title=oc_title, user=self.manager
-                )
-                self._count("outcomes")
-            for op_code, op_title, indicators in outputs:
-                output = Output.objects.filter(outcome=outcome, code=op_code).first()
-                if output is None:
-                    output = project_services.output_create(
-                        outcome=outcome, code=op_code, title=op_title, user=self.manager
-                    )
-                    self._count("outputs")
-                self.outputs[op_code] = output
-                for code, title, unit, baseline, target, by_sex, by_province in indicators:
-                    indicator = Indicator.objects.filter(output=output, code=code).first()
-                    if indicator is None:
-                        indicator = project_services.indicator_create(
-                            output=output,
-                            code=code,
-                            title=title,
-                            unit=unit,
-                            baseline=Decimal(baseline),
-                            target=Decimal(target),
-                            by_sex=by_sex,
-                            by_province=by_province,
-                            user=self.manager,
-                        )
-                        self._count("indicators")
-                    self.indicators[code] = indicator
-
-    def workplan(self) -> None:
-        sp4 = self.sps[("CP-PAK-III", "SP-IV")]
-        spec = data.WORKPLAN
-        workplan = Workplan.objects.filter(code=spec["code"]).first()
-        if workplan is None:
-            workplan = wp_services.workplan_create(
-                sub_programme=sp4,
-                code=spec["code"],
-                title=spec["title"],
-                period_start=spec["period_start"],
-                period_end=spec["period_end"],
-                user=self.manager,
-            )
-            self._count("workplans")
-        self.version = workplan.versions.order_by("number").first()
-        if self.version.is_editable:
-            for (
-                code,
-                title,
-                output,
-                indicator,
-                lead,
-                provinces,
-                project,
-                budget,
-                targets,
-                basis,
-            ) in data.ACTIVITIES:
-                if Activity.objects.filter(version=self.version, code=code).exists():
-                    continue
-                wp_services.activity_create(
-                    version=self.version,
-                    code=code,
-                    title=title,
-                    output=self.outputs[output],
-                    lead_counterpart=self.orgs[lead],
-                    provinces=list(Province.objects.filter(code__in=provinces)),
-                    budget=budget,
-                    budget_currency="USD",
-                    project=self.projects_by_code[project] if project else None,
-                    description=basis,
-                    targets=[
-                        (self.indicators[indicator], q, Decimal(v)) for q, v in targets.items()
-                    ],
+    def tranche(
+        self,
+        agreement: FundingAgreement,
+        at_signing: dt.datetime,
+        planned_date: dt.date,
+        planned_amount: Decimal,
+        received_date: dt.date | None,
+    ) -> None:
+        """Planned when the agreement is signed; received on its day."""
+        tranche = Disbursement.objects.filter(agreement=agreement, planned_date=planned_date)
+        tranche = tranche.first()
+        if tranche is None:
+            with happened(at_signing, by=self.manager):
+                tranche = donor_services.disbursement_create(
+                    agreement=agreement,
+                    planned_date=planned_date,
+                    planned_amount=planned_amount,
+                    notes=data.ILL,
                     user=self.manager,
                 )
-                self._count("activities")
-            # The demo replays history: the submission happened before the EWG met.
-            submitted = dt.datetime.combine(spec["submitted_on"], dt.time(10), dt.UTC)
-            self.version = wp_services.version_submit(
-                version=self.version, user=self.manager, submitted_at=submitted
-            )
-        meeting_spec = data.EWG_MEETING
-        meeting = EwgMeeting.objects.filter(sub_programme=sp4, date=meeting_spec["date"]).first()
-        if meeting is None:
-            attendees = [(self.orgs[o], "in_person") for o in meeting_spec["in_person"]]
-            attendees += [(self.orgs[o], "video") for o in meeting_spec["video"]]
-            meeting = wp_services.meeting_create(
-                sub_programme=sp4,
-                date=meeting_spec["date"],
-                venue=meeting_spec["venue"],
-                chair=meeting_spec["chair"],
-                chair_organisation=self.orgs[meeting_spec["chair_organisation"]],
-                notes=meeting_spec["notes"],
-                attendees=attendees,
-                decisions=meeting_spec["decisions"],
-                user=self.users_by_name["ewg"],
-            )
-            self._count("EWG meetings")
-        if self.version.status == WorkplanVersion.Status.SUBMITTED:
-            wp_services.version_approve(
-                version=self.version, meeting=meeting, user=self.users_by_name["ewg"]
-            )
-            self._count("approvals")
-
-    def progress(self) -> None:
-        provinces = {p.code: p for p in Province.objects.all()}
-        for (
-            code,
-            quarter,
-            author,
-            state,
-            status,
-            percent,
-            values,
-            narrative,
-            challenges,
-            comment,
-        ) in data.PROGRESS:
-            activity = Activity.objects.get(version=self.version, code=code)
-            if ProgressUpdate.objects.filter(activity=activity, quarter=quarter).exists():
-                continue
-            user = self.users_by_name[author]
-            update = wp_services.progress_update_save(
-                activity=activity,
-                quarter=quarter,
-                user=user,
-                status=status,
-                percent_complete=percent,
-                narrative=narrative,
-                challenges=challenges,
-                values=[
-                    (self.indicators[i], sex, provinces.get(p), Decimal(v))
-                    for i, sex, p, v in values
-                ],
-            )
-            self._count("progress updates")
-            if state == "draft":
-                continue
-            wp_services.progress_update_submit(update=update, user=user)
-            if state == "verified":
-                wp_services.progress_update_verify(update=update, user=self.manager)
-            elif state == "returned":
-                wp_services.progress_update_return(
-                    update=update, user=self.manager, comment=comment
+            self._count("disbursements")
+        if received_date and tranche.received_date is None:
+            with happened(moment(received_date, hour=12), by=self.manager):
+                donor_services.disbursement_receive(
+                    disbursement=tranche,
+                    received_date=received_date,
+                    received_amount=planned_amount,
+                    user=self.manager,
                 )
+            self._count("receipts")
