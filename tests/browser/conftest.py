@@ -2,7 +2,10 @@
 
 Fixtures: `browser` (one Chromium per session), `page` (a fresh context per test whose
 base_url is the live server, so `page.goto("/projects/")` works), `login(page, user)`,
-and `screenshot(page, name, phone=False)` writing PNGs under test-artifacts/screenshots/.
+and `screenshot(page, name, phone=False)` writing PNGs under
+test-artifacts/screenshots/<test>/<NN>-<name>.png (one folder per test, numbered by step).
+tests/browser/person.py fills forms only after asserting a person can see the field, and
+runs axe-core at 1366 and 390 px (assert_accessible).
 Browser tests need `transactional_db` (the live server runs in another thread); mark them
 `@pytest.mark.browser` and run them one at a time (never with xdist).
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.person import SCREENSHOT_DIR, fill_visible, save_screenshot, taken
 from tests.conftest import REQUIRE_REAL_SERVICES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,9 +32,6 @@ CHROMIUM_ARGS = [
 PASSWORD = "pass-word-123"  # what tests.factories.UserFactory sets
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-_taken: list[Path] = []
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +68,8 @@ def login():
 
     def sign_in(page, user, password: str = PASSWORD) -> None:
         page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(user.get_username())
-        page.get_by_label("Password").fill(password)
+        fill_visible(page, "Username", user.get_username())
+        fill_visible(page, "Password", password)
         page.get_by_role("button", name="Sign in").click()
         # A failed sign-in re-renders the sign-in page with its error.
         expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
@@ -78,25 +79,16 @@ def login():
 
 @pytest.fixture
 def screenshot():
-    """screenshot(page, name, phone=False): a full-page PNG at 1280x900 (or 390x844)."""
+    """screenshot(page, name, phone=False): a full-page PNG at 1280x900 (or 390x844), saved
+    as test-artifacts/screenshots/<test>/<NN>-<name>.png."""
 
     def take(page, name: str, *, phone: bool = False) -> Path:
-        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOT_DIR / f"{name}.png"
-        if phone:
-            page.set_viewport_size(PHONE)
-        try:
-            page.screenshot(path=str(path), full_page=True)
-        finally:
-            if phone:
-                page.set_viewport_size(DESKTOP)
-        _taken.append(path)
-        return path
+        return save_screenshot(page, name, viewport=PHONE if phone else None)
 
     return take
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _taken:
+    if taken:
         terminalreporter.write_sep("-", "browser screenshots")
-        terminalreporter.write_line(f"{len(_taken)} screenshot(s) in {SCREENSHOT_DIR}")
+        terminalreporter.write_line(f"{len(taken)} screenshot(s) in {SCREENSHOT_DIR}")
