@@ -71,3 +71,57 @@ def disbursement_list(
             output_field=BooleanField(),
         )
     )
+
+
+# Sort keys of the managers' agreement list -> the fields they order by. Amounts in
+# different currencies compare by their USD value.
+AGREEMENT_SORTS = {
+    "donor": ("donor__short_name",),
+    "reference": ("reference",),
+    "currency": ("currency",),
+    "amount": ("amount_usd",),
+    "signed": ("signed_on",),
+    "period": ("start_date", "end_date"),
+}
+
+
+def agreement_search(
+    *, user: AbstractBaseUser | AnonymousUser | None, search: str = "", sort: str = ""
+) -> models.QuerySet:
+    """agreement_list narrowed by a search on reference, title or donor and ordered by one
+    of AGREEMENT_SORTS ("-" first for descending); unknown sorts keep donor, reference."""
+    queryset = agreement_list(user=user)
+    search = search.strip()
+    if search:
+        queryset = queryset.filter(
+            models.Q(reference__icontains=search)
+            | models.Q(title__icontains=search)
+            | models.Q(donor__short_name__icontains=search)
+            | models.Q(donor__name__icontains=search)
+        )
+    descending = sort.startswith("-")
+    fields = AGREEMENT_SORTS.get(sort.lstrip("-"), ("donor__short_name", "reference"))
+    # Equal keys fall back on the reference (then pk), so pages keep one order.
+    return queryset.order_by(*(f"-{f}" if descending else f for f in fields), "reference", "pk")
+
+
+def allocation_get(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> Allocation:
+    """One allocation of an agreement the user may see; Allocation.DoesNotExist otherwise."""
+    visible = visible_agreements(user, FundingAgreement.objects.all())
+    return Allocation.objects.select_related("agreement", "agreement__donor", "project").get(
+        pk=pk, agreement__in=visible.values("pk")
+    )
+
+
+def disbursement_get(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> Disbursement:
+    """One tranche of an agreement the user may see, with `overdue`; DoesNotExist otherwise."""
+    return disbursement_list(user=user).get(pk=pk)
+
+
+def disbursement_next_to_receive(*, agreement: FundingAgreement) -> Disbursement | None:
+    """The earliest planned tranche of the agreement not yet received."""
+    return (
+        Disbursement.objects.filter(agreement=agreement, received_date__isnull=True)
+        .order_by("planned_date", "pk")
+        .first()
+    )

@@ -52,6 +52,12 @@ class Row:
     # "total" rows are footers; level 1 rows sit under the row before them (outputs).
     kind: str = ""
     level: int = 0
+    # (label, url) links a manager may follow from this row: pages, not exported figures.
+    actions: tuple[tuple[str, str], ...] = ()
+
+
+# Builds a row's actions from the object behind it; None when the viewer may not act.
+Actions = Callable[[object], tuple[tuple[str, str], ...]] | None
 
 
 @dataclass
@@ -65,6 +71,10 @@ class Table:
     empty: str = "Nothing to show for these filters."
     # {"csv": url, "xlsx": url} where the page offers downloads of this table.
     downloads: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_actions(self) -> bool:
+        return any(row.actions for row in self.rows)
 
     def display_rows(self) -> list[tuple[Row, list[tuple[Column, Cell]]]]:
         """Rows with each cell paired to its column, as templates render them."""
@@ -572,7 +582,7 @@ def results_table(rows: list[ResultsRow], links: Links) -> Table:
     )
 
 
-def overdue_table(tranches, links: Links, today: datetime.date) -> Table:
+def overdue_table(tranches, links: Links, today: datetime.date, actions: Actions = None) -> Table:
     rows = [
         Row(
             [
@@ -585,7 +595,8 @@ def overdue_table(tranches, links: Links, today: datetime.date) -> Table:
                 Cell(d.agreement.currency),
                 _money(d.planned_amount, d.agreement.currency, d.planned_amount_usd),
                 Cell((today - d.planned_date).days),
-            ]
+            ],
+            actions=actions(d) if actions else (),
         )
         for d in tranches
     ]
@@ -605,7 +616,9 @@ def overdue_table(tranches, links: Links, today: datetime.date) -> Table:
     )
 
 
-def allocation_table(rows: list[FundingRow], links: Links, *, by: str) -> Table:
+def allocation_table(
+    rows: list[FundingRow], links: Links, *, by: str, actions: Actions = None
+) -> Table:
     """The allocations behind an agreement's (by="project") or project's (by="agreement")
     allocated, received and spent figures."""
     first = (
@@ -634,7 +647,8 @@ def allocation_table(rows: list[FundingRow], links: Links, *, by: str) -> Table:
                     ),
                     _money(r.balance, r.currency, r.balance_usd),
                     Cell(r.burn_rate),
-                ]
+                ],
+                actions=actions(r) if actions else (),
             )
         )
     return Table(
@@ -655,7 +669,7 @@ def allocation_table(rows: list[FundingRow], links: Links, *, by: str) -> Table:
     )
 
 
-def tranche_table(tranches, links: Links) -> Table:
+def tranche_table(tranches, links: Links, actions: Actions = None) -> Table:
     rows = [
         Row(
             [
@@ -670,7 +684,8 @@ def tranche_table(tranches, links: Links) -> Table:
                 Cell(d.received_date),
                 _money(d.received_amount, d.agreement.currency, d.received_amount_usd),
                 Cell("Overdue" if d.overdue else ("Received" if d.received_date else "Planned")),
-            ]
+            ],
+            actions=actions(d) if actions else (),
         )
         for d in tranches
     ]

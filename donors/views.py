@@ -55,7 +55,8 @@ from donors.tables import (
     tranche_table,
     year_table,
 )
-from organisations.access import can_see_money
+from donors.views_manage import agreement_management, allocation_actions, tranche_actions
+from organisations.access import can_manage_money, can_see_money
 from organisations.models import Organisation
 from projects.models import BudgetCategory, Expenditure, Project, Province, SubProgramme
 
@@ -177,6 +178,11 @@ class FundingPageMixin(LoginRequiredMixin):
         return form.funding_filters() if form.is_valid() else None
 
     @cached_property
+    def manages(self) -> bool:
+        """Management controls: for programme managers, not while they look as a donor."""
+        return can_manage_money(self.request.user) and self.as_donor is None
+
+    @cached_property
     def links(self) -> Links:
         params = {name: self.request.GET.get(name, "") for name in FILTER_PARAMS}
         if self.as_donor is not None:
@@ -206,6 +212,7 @@ class FundingPageMixin(LoginRequiredMixin):
             ),
             links=self.links,
             dashboard_url=self.links.url("donors:dashboard"),
+            manages=self.manages,
             today=self.today,
             notes=ATTRIBUTION_NOTES,
         )
@@ -284,7 +291,12 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         if self.exporting:
             return overdue_table(tranches, links, self.today)
         shown = list(tranches[: self.OVERDUE_SHOWN + 1])
-        table = overdue_table(shown[: self.OVERDUE_SHOWN], links, self.today)
+        table = overdue_table(
+            shown[: self.OVERDUE_SHOWN],
+            links,
+            self.today,
+            actions=tranche_actions if self.manages else None,
+        )
         if len(shown) > self.OVERDUE_SHOWN:
             table.notes.insert(
                 0,
@@ -357,10 +369,19 @@ class AgreementFundingView(FundingPageMixin, TemplateView):
             raise Http404("No such agreement.") from None
         allocations = funding_allocation_list(agreement_id=pk, **selector_kwargs)
         tranches = funding_tranche_list(agreement_id=pk, **selector_kwargs)
+        manages = self.manages
         context.update(
             row=row,
-            allocations=allocation_table(allocations, self.links, by="project"),
-            tranches=tranche_table(tranches, self.links),
+            allocations=allocation_table(
+                allocations,
+                self.links,
+                by="project",
+                actions=allocation_actions if manages else None,
+            ),
+            tranches=tranche_table(
+                tranches, self.links, actions=tranche_actions if manages else None
+            ),
+            manage=agreement_management(self.request.user, pk) if manages else None,
         )
         return context
 
@@ -461,7 +482,9 @@ class TrancheListView(FundingPageMixin, TemplateView):
                 if value not in (None, "")
             ],
             year=year,
-            table=tranche_table(page.object_list, self.links),
+            table=tranche_table(
+                page.object_list, self.links, actions=tranche_actions if self.manages else None
+            ),
             page_obj=page,
         )
         return context
