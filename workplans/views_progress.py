@@ -15,6 +15,7 @@ from django.views import View
 
 from ctportal.exceptions import DomainError
 from ctportal.forms import add_service_error
+from ctportal.uploads import ALLOWED_TYPES, safe_file_name
 from organisations import access
 from workplans import notifications, services
 from workplans import selectors_progress as selectors
@@ -200,10 +201,13 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
             handle = evidence.file.open("rb")
         except (EvidenceFile.DoesNotExist, FileNotFoundError):
             raise Http404("No such file.") from None
+        # The name's extension is the checked type's, whatever name was stored (rows
+        # from before names were rebuilt included); FileResponse quotes it.
+        extension = ALLOWED_TYPES.get(evidence.content_type, "bin")
         response = FileResponse(
             handle,
             as_attachment=True,
-            filename=evidence.original_name,
+            filename=safe_file_name(evidence.original_name, extension=extension),
             content_type=evidence.content_type,
         )
         response["Cache-Control"] = "private, no-store"

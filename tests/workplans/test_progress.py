@@ -434,7 +434,12 @@ def test_a_transition_makes_a_form_opened_before_it_stale(activity, reporter, ma
 def docx_bytes() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
         archive.writestr("_rels/.rels", "<Relationships/>")
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
@@ -476,8 +481,9 @@ def test_evidence_of_an_allowed_type_is_attached(
 
     evidence = evidence_attach(update=update, user=reporter, uploaded_file=uploaded)
 
+    # Shown and downloaded under the extension of the type found in the content.
     assert (evidence.original_name, evidence.content_type, evidence.size) == (
-        name,
+        f"{name.rsplit('.', 1)[0]}.{extension}",
         mime,
         len(content),
     )

@@ -1,56 +1,128 @@
-"""Uploaded files: the type is read from the content, never from the name or the browser."""
+"""Uploaded files: the type is read from the content, never from the name or the browser,
+and the type alone gives the extension under which a file is stored and downloaded.
+
+A check of the first bytes is not enough on its own: a file can start with "%PDF" and
+still be HTML or a script, so a name ending in .hta, .bat or .html must never reach the
+person who downloads it. Names are therefore rebuilt: the uploader's base name, cleaned,
+plus the extension of the detected type (ALLOWED_TYPES). Word and Excel files are ZIP
+packages: they are accepted only when their [Content_Types].xml declares a plain
+(macro-free) document whose main part is in the package.
+"""
 
 import os
 import uuid
+import zipfile
+from xml.etree import ElementTree
 
 import filetype
+from django.conf import settings
 from django.core.files.base import File
 
 from ctportal.exceptions import DomainError
+from ctportal.uploads import ALLOWED_TYPES, DOCX, JPEG, PDF, PNG, XLSX, safe_file_name
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-ALLOWED_TYPES: dict[str, str] = {
-    "application/pdf": "pdf",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+__all__ = ["ALLOWED_TYPES", "original_name_of", "stored_file", "uploaded_file_check"]
+
+_MAGIC = [(b"%PDF-", PDF), (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG)]
+# The main part's content type in [Content_Types].xml; the macro-enabled variants
+# (docm, xlsm) have other content types and are therefore refused.
+_OOXML_MAIN = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": DOCX,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": XLSX,
 }
+_CONTENT_TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_MAX_CONTENT_TYPES_BYTES = 256 * 1024
+_REFUSED = (
+    "Only PDF, PNG, JPEG, Word (DOCX) and Excel (XLSX) files are accepted{found}. "
+    "Word and Excel files with macros are not."
+)
 
 
-def uploaded_file_check(uploaded_file, *, field: str) -> tuple[str, str, int]:
-    """(mime type, extension, size) of an allowed file: PDF, PNG, JPEG, DOCX or XLSX by
-    content, at most 10 MB."""
-    if uploaded_file is None:
-        raise DomainError("Choose a file to upload.", field=field, code="required")
+def max_upload_bytes() -> int:
+    return settings.UPLOAD_MAX_FILE_SIZE
+
+
+def _size_of(uploaded_file) -> int:
     size = uploaded_file.size
     if size is None:
         uploaded_file.seek(0, os.SEEK_END)
         size = uploaded_file.tell()
+    return size
+
+
+def _ooxml_type(uploaded_file) -> str | None:
+    """DOCX or XLSX when the package declares a plain document whose main part it holds."""
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            names = set(archive.namelist())
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                return None
+            info = archive.getinfo("[Content_Types].xml")
+            if info.file_size > _MAX_CONTENT_TYPES_BYTES:
+                return None
+            # A DOCTYPE (entity expansion) has no place in a content-types part.
+            data = archive.read(info)
+            if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+                return None
+            types = ElementTree.fromstring(data)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError):
+        return None
+    finally:
+        uploaded_file.seek(0)
+    found = set()
+    for override in types.iter(f"{_CONTENT_TYPES_NS}Override"):
+        kind = _OOXML_MAIN.get(override.get("ContentType", ""))
+        if kind and override.get("PartName", "").lstrip("/") in names:
+            found.add(kind)
+    return found.pop() if len(found) == 1 else None
+
+
+def _detect(uploaded_file) -> str | None:
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8)
+    uploaded_file.seek(0)
+    for magic, mime in _MAGIC:
+        if head.startswith(magic):
+            return mime
+    if head.startswith(b"PK\x03\x04"):
+        return _ooxml_type(uploaded_file)
+    return None
+
+
+def uploaded_file_check(uploaded_file, *, field: str) -> tuple[str, str, int]:
+    """(mime type, extension, size) of an allowed file: PDF, PNG, JPEG, DOCX or XLSX by
+    content, at most UPLOAD_MAX_FILE_SIZE (10 MB)."""
+    if uploaded_file is None:
+        raise DomainError("Choose a file to upload.", field=field, code="required")
+    size = _size_of(uploaded_file)
     if size == 0:
         raise DomainError("The file is empty.", field=field, code="file_empty")
-    if size > MAX_UPLOAD_BYTES:
+    limit = max_upload_bytes()
+    if size > limit:
         raise DomainError(
-            f"The file is {size / 1024 / 1024:.1f} MB; files of at most 10 MB are accepted.",
+            f"The file is {size / 1024 / 1024:.1f} MB; files of at most "
+            f"{limit / 1024 / 1024:g} MB are accepted.",
             field=field,
             code="file_too_large",
         )
-    uploaded_file.seek(0)
-    head = uploaded_file.read(8192)
-    uploaded_file.seek(0)
-    kind = filetype.guess(head)
-    if kind is None or kind.mime not in ALLOWED_TYPES:
+    mime = _detect(uploaded_file)
+    if mime is None:
+        uploaded_file.seek(0)
+        kind = filetype.guess(uploaded_file.read(8192))
+        uploaded_file.seek(0)
         found = f" (it looks like {kind.extension.upper()})" if kind else ""
-        raise DomainError(
-            f"Only PDF, PNG, JPEG, Word (DOCX) and Excel (XLSX) files are accepted{found}.",
-            field=field,
-            code="file_type_not_allowed",
-        )
-    return kind.mime, ALLOWED_TYPES[kind.mime], size
+        raise DomainError(_REFUSED.format(found=found), field=field, code="file_type_not_allowed")
+    return mime, ALLOWED_TYPES[mime], size
 
 
-def original_name_of(uploaded_file) -> str:
-    return os.path.basename(getattr(uploaded_file, "name", "") or "upload")[:255]
+def original_name_of(uploaded_file, *, extension: str | None = None) -> str:
+    """The name to show for an upload: safe_file_name with the extension of its detected
+    type (detected again when not given)."""
+    if extension is None:
+        mime = _detect(uploaded_file)
+        extension = ALLOWED_TYPES[mime] if mime else "bin"
+    return safe_file_name(getattr(uploaded_file, "name", "") or "", extension=extension)
 
 
 def stored_file(uploaded_file, *, extension: str) -> File:
