@@ -18,4 +18,29 @@
       el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();
     }
   });
+
+  // A table wider than the screen scrolls sideways inside .table-responsive. Keyboard
+  // users can scroll it only if it takes focus, so while it scrolls it is a focusable
+  // region named by its caption (WCAG 2.1.1; axe's scrollable-region-focusable).
+  // Checked again when the width changes and after htmx swaps content in.
+  function markScrollRegions() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        var caption = box.querySelector("caption");
+        var name = caption && caption.textContent.trim();
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name || "Table, scrolls sideways");
+        box.setAttribute("data-scroll-region", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-region")) {
+        ["tabindex", "role", "aria-label", "data-scroll-region"].forEach(function (name) {
+          box.removeAttribute(name);
+        });
+      }
+    });
+  }
+  markScrollRegions();
+  window.addEventListener("resize", markScrollRegions);
+  document.addEventListener("htmx:afterSettle", markScrollRegions);
 })();
