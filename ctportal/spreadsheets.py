@@ -176,9 +176,15 @@ def read_table(
 
 
 def template_xlsx(
-    columns: Sequence[Column], *, title: str = "Data", examples: Sequence[Sequence[Any]] = ()
+    columns: Sequence[Column],
+    *,
+    title: str = "Data",
+    examples: Sequence[Sequence[Any]] = (),
+    reference: Sequence[Sequence[Any]] = (),
 ) -> bytes:
-    """An XLSX file with the columns' labels as a bold, frozen header row (and example rows)."""
+    """An XLSX file with the columns' labels as a bold, frozen header row (and example rows);
+    `reference` rows (what, code, name), if any, go to a second sheet "Reference" listing
+    the codes a column accepts."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
@@ -189,6 +195,14 @@ def template_xlsx(
     for example in examples:
         sheet.append(list(example))
     sheet.freeze_panes = "A2"
+    if reference:
+        help_sheet = workbook.create_sheet("Reference")
+        help_sheet.append(["What", "Code", "Name"])
+        for cell in help_sheet[1]:
+            cell.font = Font(bold=True)
+        for row in reference:
+            help_sheet.append(list(row))
+        help_sheet.column_dimensions["C"].width = 60
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -21,8 +21,10 @@ from organisations.models import Organisation
 from projects.filters import ProjectFilter
 from projects.models import (
     BudgetCategory,
+    BudgetLine,
     CountryProgramme,
     ExchangeRate,
+    Expenditure,
     Indicator,
     NapArea,
     Outcome,
@@ -57,13 +59,35 @@ def usd_rate_for(*, currency: str, on: datetime.date, field: str = "currency") -
 # --- Pages: each built in a fixed number of queries, whatever the number of rows ---------
 
 
-def project_list(*, user, filters: Mapping | None = None) -> QuerySet[Project]:
-    """Projects the user may open, with what a list row shows; narrowed by ProjectFilter."""
+# The project list's sortable columns: ?sort=<key> or ?sort=-<key>; the code breaks ties.
+PROJECT_SORTS: dict[str, tuple[str, ...]] = {
+    "code": ("code",),
+    "title": ("title", "code"),
+    "sub_programme": ("sub_programme__code", "code"),
+    "period": ("start_date", "end_date", "code"),
+    "status": ("status", "code"),
+}
+
+
+def project_sort_fields(sort: str | None) -> tuple[str, ...]:
+    """The order_by() of a ?sort= value; an unknown value sorts by code."""
+    key = (sort or "").removeprefix("-")
+    fields = PROJECT_SORTS.get(key, ("code",))
+    if (sort or "").startswith("-") and key in PROJECT_SORTS:
+        return tuple(f"-{name}" for name in fields)
+    return fields
+
+
+def project_list(
+    *, user, filters: Mapping | None = None, sort: str | None = None
+) -> QuerySet[Project]:
+    """Projects the user may open, with what a list row shows; narrowed by ProjectFilter,
+    ordered by one of PROJECT_SORTS."""
     queryset = visible_projects(
         user,
         Project.objects.select_related("sub_programme__programme")
         .prefetch_related("provinces")
-        .order_by("code"),
+        .order_by(*project_sort_fields(sort)),
     )
     if filters is not None:
         queryset = ProjectFilter(filters, queryset=queryset, user=user).qs
@@ -280,3 +304,49 @@ def programme_list(*, user) -> list[CountryProgramme]:
     for programme in programmes:
         programme.project_count = sum(sp.project_count for sp in programme.sub_programmes.all())
     return programmes
+
+
+# --- Management pages (programme managers; views check access first) -------------------
+
+
+def project_framework_outcomes(*, project: Project) -> QuerySet[Outcome]:
+    """Outcomes a manager may edit from this project's page: its own and its
+    sub-programme's shared ones."""
+    return Outcome.objects.filter(
+        Q(project=project) | Q(project__isnull=True, sub_programme_id=project.sub_programme_id)
+    ).select_related("sub_programme", "project")
+
+
+def project_framework_outputs(*, project: Project) -> QuerySet[Output]:
+    return Output.objects.filter(
+        outcome__in=project_framework_outcomes(project=project).values("pk")
+    ).select_related("outcome")
+
+
+def project_framework_indicators(*, project: Project) -> QuerySet[Indicator]:
+    return Indicator.objects.filter(
+        output__in=project_framework_outputs(project=project).values("pk")
+    ).select_related("output__outcome")
+
+
+def project_budget_lines(*, project: Project) -> QuerySet[BudgetLine]:
+    return project.budget_lines.order_by("year", "category")
+
+
+def project_expenditures(*, project: Project) -> QuerySet[Expenditure]:
+    return project.expenditures.order_by("-spent_on", "-id")
+
+
+def projects_by_code(*, user, codes: set[str]) -> dict[str, Project]:
+    """The visible projects among `codes`, in one query (an import names many)."""
+    return {p.code: p for p in visible_projects(user, Project.objects.filter(code__in=codes))}
+
+
+def exchange_rate_list(*, currency: str | None = None, newest_first: bool = True):
+    """Monthly USD rates, optionally of one currency, by month (then currency)."""
+    queryset = ExchangeRate.objects.all()
+    if currency:
+        queryset = queryset.filter(currency=currency)
+    if newest_first:
+        return queryset.order_by("-month", "currency")
+    return queryset.order_by("month", "currency")

@@ -9,6 +9,7 @@ from organisations import access
 from projects.filters import ProjectFilter
 from projects.models import Project
 from projects.selectors import (
+    PROJECT_SORTS,
     programme_list,
     project_activities,
     project_budget,
@@ -27,8 +28,13 @@ class ProjectListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         user = self.request.user
+        self.sort = self.request.GET.get("sort", "code")
+        if self.sort.removeprefix("-") not in PROJECT_SORTS:
+            self.sort = "code"
         self.filterset = ProjectFilter(
-            self.request.GET or None, queryset=project_list(user=user), user=user
+            self.request.GET or None,
+            queryset=project_list(user=user, sort=self.sort),
+            user=user,
         )
         if self.filterset.is_bound and not self.filterset.is_valid():
             # Half a filter would show a misleading list: show the errors and no rows.
@@ -39,9 +45,35 @@ class ProjectListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter_form"] = self.filterset.form
         context["is_filtered"] = self.filterset.is_bound and any(
-            value for key, value in self.request.GET.items() if key != "page"
+            value for key, value in self.request.GET.items() if key not in ("page", "sort")
         )
+        context["sort"] = self.sort
+        context["sort_columns"] = sort_columns(self.sort)
+        context["can_manage_projects"] = access.is_manager(self.request.user)
+        context["can_manage_money"] = access.can_manage_money(self.request.user)
         return context
+
+
+SORT_LABELS = {
+    "code": "Code",
+    "title": "Title",
+    "sub_programme": "Sub-programme",
+    "period": "Period",
+    "status": "Status",
+}
+
+
+def sort_columns(current: str) -> list[dict[str, str]]:
+    """Each sortable column's header: its label, the ?sort= it links to, its aria-sort."""
+    key, descending = current.removeprefix("-"), current.startswith("-")
+    columns = []
+    for name in PROJECT_SORTS:
+        column = {"label": SORT_LABELS[name], "link": name, "aria": "none"}
+        if name == key:
+            column["link"] = name if descending else f"-{name}"
+            column["aria"] = "descending" if descending else "ascending"
+        columns.append(column)
+    return columns
 
 
 class ProjectDetailView(LoginRequiredMixin, TemplateView):
@@ -75,6 +107,8 @@ class ProjectDetailView(LoginRequiredMixin, TemplateView):
                 project=project,
             ),
             late_activities=late_activities(project=project, today=timezone.localdate(), user=user),
+            can_manage_project=access.is_manager(user),
+            can_manage_money=access.can_manage_money(user),
         )
         return context
 

@@ -153,3 +153,14 @@ def test_template_holds_the_labels_as_a_bold_header_and_reads_back():
     assert list(read_xlsx(io.BytesIO(content), COLUMNS)) == [
         (2, {"code": "P1", "amount": 10, "note": "Venue"})
     ]
+
+
+def test_template_lists_reference_codes_on_a_second_sheet():
+    content = template_xlsx(COLUMNS, reference=[("Category", "travel", "Travel")])
+
+    workbook = load_workbook(io.BytesIO(content))
+    assert workbook.sheetnames == ["Data", "Reference"]
+    assert [[c.value for c in row] for row in workbook["Reference"].iter_rows()] == [
+        ["What", "Code", "Name"],
+        ["Category", "travel", "Travel"],
+    ]

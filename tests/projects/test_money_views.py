@@ -1,0 +1,498 @@
+"""Money pages for programme managers through the test client: the budget grid, expenditures
+and exchange rates. Saved values are exact; refusals show under their row and field and
+write nothing; every change keeps who, when, what and why; lists do not grow in queries."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projects.models import BudgetLine, ExchangeRate, Expenditure
+from tests.factories import (
+    BudgetLineFactory,
+    ExchangeRateFactory,
+    ExpenditureFactory,
+    ProjectFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def project(db):
+    # 1 Jul 2022 - 30 Jun 2025
+    return ProjectFactory(code="P1", title="Prosecutors")
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    manager.first_name, manager.last_name = "Amina", "Khan"
+    manager.save()
+    client.force_login(manager)
+    return client
+
+
+def errors_of(response, field_id: str) -> str:
+    html = response.content.decode()
+    match = re.search(rf'id="{field_id}_errors"[^>]*>(.*?)</div>', html, re.S)
+    assert match, f"no error shown for {field_id}"
+    return match.group(1).strip()
+
+
+def grid(rows: list[dict], *, initial: int = 0, reason: str = "") -> dict:
+    data = {
+        "budget-TOTAL_FORMS": str(len(rows)),
+        "budget-INITIAL_FORMS": str(initial),
+        "budget-MIN_NUM_FORMS": "0",
+        "budget-MAX_NUM_FORMS": "200",
+        "reason": reason,
+    }
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"budget-{index}-{name}"] = value
+    return data
+
+
+def lines(project):
+    return sorted(
+        BudgetLine.objects.filter(project=project).values_list(
+            "category", "year", "amount", "currency"
+        )
+    )
+
+
+# --- Budget grid -----------------------------------------------------------------------------
+
+
+def test_budget_grid_shows_saved_lines_with_a_label_on_every_input(project, manager_client):
+    BudgetLineFactory(project=project, category="training", year=2023)
+
+    html = manager_client.get(reverse("projects:budget", args=["P1"])).content.decode()
+
+    # One saved line and two blank rows, each input labelled with its column and row.
+    for row, index in ((1, 0), (2, 1), (3, 2)):
+        for field, label in (("category", "Category"), ("year", "Year"), ("amount", "Amount")):
+            expected = (
+                f'<label class="grid-label" for="id_budget-{index}-{field}">{label}'
+                f'<span class="visually-hidden">, row {row}</span></label>'
+            )
+            assert expected in html
+    assert 'name="budget-0-DELETE"' in html
+    assert 'name="budget-1-DELETE"' not in html  # new rows are removed, not marked
+    template = re.search(r"<template data-formset-template>(.*?)</template>", html, re.S).group(1)
+    assert (
+        'for="id_budget-__prefix__-amount">Amount<span class="visually-hidden">, row __row__'
+        in (template)
+    )
+    assert "data-formset-add" in html
+    assert "data-formset-remove" in html
+
+
+def test_budget_grid_saves_new_changed_and_removed_lines_at_once(project, manager_client, manager):
+    training = BudgetLineFactory(project=project, category="training", year=2023)
+    travel = BudgetLineFactory(project=project, category="travel", year=2023)
+    travel_pk = travel.pk
+
+    response = manager_client.post(
+        reverse("projects:budget", args=["P1"]),
+        grid(
+            [
+                {
+                    "line": training.pk,
+                    "category": "training",
+                    "year": "2023",
+                    "amount": "125000.50",
+                    "currency": "USD",
+                },
+                {
+                    "line": travel.pk,
+                    "category": "travel",
+                    "year": "2023",
+                    "amount": "100000.00",
+                    "currency": "USD",
+                    "DELETE": "on",
+                },
+                {"category": "equipment", "year": "2024", "amount": "9000", "currency": "EUR"},
+                {"category": "", "year": "", "amount": "", "currency": "USD"},  # left blank
+            ],
+            initial=2,
+            reason="Mid-term review",
+        ),
+    )
+
+    assert response.status_code == 302
+    assert lines(project) == [
+        ("equipment", 2024, Decimal("9000.00"), "EUR"),
+        ("training", 2023, Decimal("125000.50"), "USD"),
+    ]
+    removed = BudgetLine.history.filter(id=travel_pk, history_type="-").get()
+    assert (removed.history_user, removed.history_change_reason) == (manager, "Mid-term review")
+
+    page = manager_client.get(reverse("projects:budget", args=["P1"])).content.decode()
+    history = page[page.index('id="history-heading"') :]
+    assert "Amina Khan" in history
+    assert "Mid-term review" in history
+    assert "USD 100,000.00 → USD 125,000.50" in history
+
+
+def test_budget_grid_shows_each_error_under_its_row_and_field_and_saves_nothing(
+    project, manager_client
+):
+    saved = BudgetLineFactory(project=project, category="training", year=2023)
+
+    response = manager_client.post(
+        reverse("projects:budget", args=["P1"]),
+        grid(
+            [
+                {
+                    "line": saved.pk,
+                    "category": "training",
+                    "year": "2023",
+                    "amount": "1",
+                    "currency": "USD",
+                },
+                {"category": "travel", "year": "2021", "amount": "-5", "currency": "USD"},
+                {"category": "training", "year": "2023", "amount": "10", "currency": "USD"},
+            ],
+            initial=1,
+        ),
+    )
+
+    assert response.status_code == 400
+    assert errors_of(response, "id_budget-1-year") == (
+        "2021 is outside the project&#x27;s period (2022-2025)."
+    )
+    assert errors_of(response, "id_budget-1-amount") == "A budget cannot be negative."
+    assert errors_of(response, "id_budget-2-category") == (
+        "Training, workshops and meetings in 2023 is already budgeted in another line."
+    )
+    assert errors_of(response, "id_reason") == "Say why saved budget lines change or go."
+    assert lines(project) == [("training", 2023, Decimal("100000.00"), "USD")]
+
+
+def test_budget_grid_refuses_a_line_of_another_project(project, manager_client):
+    other = BudgetLineFactory(category="training", year=2023)
+
+    response = manager_client.post(
+        reverse("projects:budget", args=["P1"]),
+        grid(
+            [
+                {
+                    "line": other.pk,
+                    "category": "training",
+                    "year": "2023",
+                    "amount": "1",
+                    "currency": "USD",
+                    "DELETE": "on",
+                }
+            ],
+            initial=1,
+            reason="x",
+        ),
+    )
+
+    assert response.status_code == 400
+    assert BudgetLine.objects.filter(pk=other.pk, amount=Decimal("100000.00")).exists()
+
+
+def test_budget_page_query_count_does_not_grow_with_lines(project, manager_client):
+    def count(n):
+        BudgetLine.objects.all().delete()
+        for year in range(2022, 2022 + n):
+            BudgetLineFactory(
+                project=project,
+                year=min(year, 2025),
+                category=f"{['staff', 'travel', 'training', 'equipment', 'psc'][year - 2022]}",
+            )
+        with CaptureQueriesContext(connection) as queries:
+            response = manager_client.get(reverse("projects:budget", args=["P1"]))
+        assert response.status_code == 200
+        assert response.context["formset"].initial_form_count() == n
+        return len(queries)
+
+    assert count(1) == count(5)
+
+
+# --- Expenditures ---------------------------------------------------------------------------
+
+
+def test_manager_records_an_expenditure_in_euro_at_the_months_rate(project, manager_client):
+    ExchangeRateFactory(
+        currency="EUR", month=datetime.date(2023, 5, 1), usd_per_unit=Decimal("1.0875")
+    )
+
+    response = manager_client.post(
+        reverse("projects:expenditure-create", args=["P1"]),
+        {
+            "project": project.pk,
+            "category": "training",
+            "spent_on": "2023-05-17",
+            "amount": "1234.56",
+            "currency": "EUR",
+            "description": "Venue, Lahore workshop",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/projects/P1/expenditures/"
+    expenditure = Expenditure.objects.get()
+    assert (
+        expenditure.project,
+        expenditure.category,
+        expenditure.spent_on,
+        expenditure.amount,
+        expenditure.currency,
+        expenditure.usd_rate,
+        expenditure.amount_usd,
+        expenditure.description,
+    ) == (
+        project,
+        "training",
+        datetime.date(2023, 5, 17),
+        Decimal("1234.56"),
+        "EUR",
+        Decimal("1.08750000"),
+        Decimal("1342.58"),
+        "Venue, Lahore workshop",
+    )
+    listing = manager_client.get(response["Location"]).content.decode()
+    assert "EUR 1,234.56" in listing
+    assert "1,342.58" in listing
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"spent_on": "2021-05-17"},
+            "id_spent_on",
+            "17 May 2021 is outside the project&#x27;s period (01 Jul 2022 - 30 Jun 2025).",
+        ),
+        (
+            {"currency": "JPY", "amount": "100"},
+            "id_currency",
+            "No exchange rate to USD is recorded for JPY in or before May 2023.",
+        ),
+        ({"amount": "0"}, "id_amount", "An expenditure must be greater than zero."),
+    ],
+)
+def test_expenditure_refusals_show_on_their_field_and_write_nothing(
+    project, manager_client, overrides, field, message
+):
+    data = {
+        "project": project.pk,
+        "category": "training",
+        "spent_on": "2023-05-17",
+        "amount": "10",
+        "currency": "USD",
+    }
+    data.update(overrides)
+
+    response = manager_client.post(reverse("projects:expenditure-create", args=["P1"]), data)
+
+    assert response.status_code == 400
+    assert errors_of(response, field) == message
+    assert not Expenditure.objects.exists()
+
+
+def test_correcting_an_expenditure_needs_a_reason_and_keeps_it_in_the_history(
+    project, manager_client, manager
+):
+    expenditure = ExpenditureFactory(project=project, amount=Decimal("1000.00"))
+    url = reverse("projects:expenditure-update", args=["P1", expenditure.pk])
+    data = {
+        "project": project.pk,
+        "category": "travel",
+        "spent_on": "2023-01-15",
+        "amount": "950.00",
+        "currency": "USD",
+        "description": "",
+    }
+
+    refused = manager_client.post(url, data)
+    assert refused.status_code == 400
+    assert errors_of(refused, "id_reason") == "This field is required."
+    assert Expenditure.objects.get().amount == Decimal("1000.00")
+
+    saved = manager_client.post(url, {**data, "reason": "Credit note from the hotel"})
+    assert saved.status_code == 302
+    expenditure.refresh_from_db()
+    assert (expenditure.category, expenditure.amount, expenditure.amount_usd) == (
+        "travel",
+        Decimal("950.00"),
+        Decimal("950.00"),
+    )
+    latest = expenditure.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (
+        manager,
+        "Credit note from the hotel",
+    )
+    page = manager_client.get(url).content.decode()
+    history = page[page.index('id="history-heading"') :]
+    assert "Credit note from the hotel" in history
+    assert "USD 1,000.00 → USD 950.00" in history
+    assert "Training, workshops and meetings → Travel" in history
+
+
+def test_deleting_an_expenditure_asks_for_confirmation_and_a_reason(
+    project, manager_client, manager
+):
+    expenditure = ExpenditureFactory(project=project, description="Printer")
+    url = reverse("projects:expenditure-delete", args=["P1", expenditure.pk])
+
+    confirm = manager_client.get(url)
+    assert confirm.status_code == 200
+    assert "Delete this expenditure?" in confirm.content.decode()
+
+    refused = manager_client.post(url, {"reason": ""})
+    assert refused.status_code == 400
+    assert errors_of(refused, "id_reason") == "This field is required."
+    assert Expenditure.objects.filter(pk=expenditure.pk).exists()
+
+    response = manager_client.post(url, {"reason": "Entered twice"})
+    assert response.status_code == 302
+    assert not Expenditure.objects.exists()
+    listing = manager_client.get(reverse("projects:expenditure-list", args=["P1"]))
+    deleted = listing.content.decode().split('data-testid="deleted-expenditures"')[1]
+    assert "Amina Khan" in deleted
+    assert "Entered twice" in deleted
+    assert "Printer" in deleted
+
+
+def test_an_expenditure_of_another_project_is_not_found_under_this_one(project, manager_client):
+    other = ExpenditureFactory()
+
+    for name in ("projects:expenditure-update", "projects:expenditure-delete"):
+        assert manager_client.get(reverse(name, args=["P1", other.pk])).status_code == 404
+    assert (
+        manager_client.post(
+            reverse("projects:expenditure-delete", args=["P1", other.pk]), {"reason": "x"}
+        ).status_code
+        == 404
+    )
+    assert Expenditure.objects.filter(pk=other.pk).exists()
+
+
+def test_expenditure_list_query_count_does_not_grow(project, manager_client):
+    def count(n):
+        Expenditure.objects.all().delete()
+        ExpenditureFactory.create_batch(n, project=project)
+        deleted = ExpenditureFactory(project=project)
+        deleted._history_user = UserFactory()
+        deleted.delete()
+        with CaptureQueriesContext(connection) as queries:
+            response = manager_client.get(reverse("projects:expenditure-list", args=["P1"]))
+        assert len(response.context["expenditures"]) == n
+        return len(queries)
+
+    assert count(1) == count(5)
+
+
+# --- Exchange rates ---------------------------------------------------------------------------
+
+
+def test_rate_list_filters_by_currency_and_sorts_by_month(manager_client):
+    for month, currency in ((1, "EUR"), (3, "EUR"), (2, "EUR"), (2, "JPY")):
+        ExchangeRateFactory(currency=currency, month=datetime.date(2023, month, 1))
+    url = reverse("projects:rate-list")
+
+    newest = manager_client.get(url + "?currency=EUR")
+    assert [r.month.month for r in newest.context["rates"]] == [3, 2, 1]
+    assert {r.currency for r in newest.context["rates"]} == {"EUR"}
+    assert 'aria-sort="descending"' in newest.content.decode()
+
+    oldest = manager_client.get(url + "?currency=EUR&sort=month")
+    assert [r.month.month for r in oldest.context["rates"]] == [1, 2, 3]
+    assert 'aria-sort="ascending"' in oldest.content.decode()
+
+
+def test_manager_adds_a_rate_for_the_month(manager_client, manager):
+    response = manager_client.post(
+        reverse("projects:rate-create"),
+        {"currency": "EUR", "month": "2023-04-18", "usd_per_unit": "1.0987", "source": "UN ORE"},
+    )
+
+    assert response.status_code == 302
+    rate = ExchangeRate.objects.get()
+    assert (rate.currency, rate.month, rate.usd_per_unit, rate.source) == (
+        "EUR",
+        datetime.date(2023, 4, 1),
+        Decimal("1.09870000"),
+        "UN ORE",
+    )
+    assert rate.history.get().history_user == manager
+
+
+def test_adding_a_rate_for_a_month_already_recorded_is_refused(manager_client):
+    ExchangeRateFactory(
+        currency="EUR", month=datetime.date(2023, 4, 1), usd_per_unit=Decimal("1.1")
+    )
+
+    response = manager_client.post(
+        reverse("projects:rate-create"),
+        {"currency": "EUR", "month": "2023-04-30", "usd_per_unit": "2", "source": "x"},
+    )
+
+    assert response.status_code == 400
+    assert errors_of(response, "id_month") == (
+        "A rate for EUR April 2023 is already recorded: correct it from the list instead."
+    )
+    assert ExchangeRate.objects.get().usd_per_unit == Decimal("1.10000000")
+
+
+def test_a_negative_rate_is_refused_on_its_field(manager_client):
+    response = manager_client.post(
+        reverse("projects:rate-create"),
+        {"currency": "EUR", "month": "2023-04-01", "usd_per_unit": "-1", "source": "x"},
+    )
+
+    assert response.status_code == 400
+    assert errors_of(response, "id_usd_per_unit") == "The rate must be greater than zero."
+    assert not ExchangeRate.objects.exists()
+
+
+def test_correcting_a_rate_keeps_currency_and_month_and_records_why(manager_client, manager):
+    rate = ExchangeRateFactory(
+        currency="EUR", month=datetime.date(2023, 4, 1), usd_per_unit=Decimal("1.1")
+    )
+    url = reverse("projects:rate-update", args=[rate.pk])
+
+    response = manager_client.post(
+        url,
+        {
+            "currency": "JPY",  # ignored: a correction keeps the currency and month
+            "month": "2024-01-01",
+            "usd_per_unit": "1.0915",
+            "source": "UN ORE, corrected",
+            "reason": "Typo in the April figure",
+        },
+    )
+
+    assert response.status_code == 302
+    rate.refresh_from_db()
+    assert (rate.currency, rate.month, rate.usd_per_unit, rate.source) == (
+        "EUR",
+        datetime.date(2023, 4, 1),
+        Decimal("1.09150000"),
+        "UN ORE, corrected",
+    )
+    page = manager_client.get(url).content.decode()
+    history = page[page.index('id="history-heading"') :]
+    assert "Typo in the April figure" in history
+    assert "1.1 → 1.0915" in history
+
+
+def test_rate_list_query_count_does_not_grow(manager_client):
+    def count(n):
+        ExchangeRate.objects.all().delete()
+        for month in range(1, n + 1):
+            ExchangeRateFactory(month=datetime.date(2023, month, 1))
+        with CaptureQueriesContext(connection) as queries:
+            response = manager_client.get(reverse("projects:rate-list"))
+        assert len(response.context["rates"]) == n
+        return len(queries)
+
+    assert count(1) == count(5)
