@@ -228,6 +228,8 @@ class ProgressUpdate(TimeStampedModel):
         SUBMITTED = "submitted", "Submitted"
         RETURNED = "returned", "Returned with comments"
         VERIFIED = "verified", "Verified"
+        # Left behind by a workplan revision (its activity dropped, say); never counts.
+        CLOSED = "closed", "Closed by a revision"
 
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", "Not started"

@@ -1,19 +1,22 @@
 """E-mails about progress updates, sent only once the change that prompts them is committed
 (a rolled-back submission or return sends nothing).
 
-Called by the views right after the service call, inside the request's transaction. A
-failing mail server is logged and never undoes or breaks the change itself.
+Called by the views right after the service call, inside the request's transaction (and
+by the approval of a revision, for the updates it moves or closes). A failing mail server
+is logged and never undoes or breaks the change itself.
 """
 
 import logging
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.urls import reverse
 
 from organisations.models import Role
-from workplans.models import ProgressUpdate
+from workplans.models import ProgressUpdate, WorkplanVersion
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +29,15 @@ def progress_update_submitted_notify(*, update: ProgressUpdate, review_url: str)
 def progress_update_returned_notify(*, update: ProgressUpdate, form_url: str) -> None:
     """Tell the update's author it was returned, with the reviewer's comment."""
     transaction.on_commit(partial(_send_returned, update.pk, form_url))
+
+
+def progress_carried_notify(
+    *, updates: list[tuple[ProgressUpdate, bool, str]], version: WorkplanVersion
+) -> None:
+    """Tell one author what the approval of `version` did to their open updates, each
+    (update, moved, notice): moved to it, with where to finish them, or closed, with why."""
+    items = [(update.pk, moved, notice) for update, moved, notice in updates]
+    transaction.on_commit(partial(_send_carried, items, version.pk))
 
 
 def _update(pk: int) -> ProgressUpdate:
@@ -81,3 +93,38 @@ def _send_returned(pk: int, form_url: str) -> None:
         f"Correct it and submit it again:\n{form_url}\n"
     )
     _send([EmailMessage(subject, body, to=[update.author.email])])
+
+
+def _send_carried(items: list[tuple[int, bool, str]], version_id: int) -> None:
+    updates = ProgressUpdate.objects.select_related("activity", "author").in_bulk(
+        [pk for pk, _, _ in items]
+    )
+    if not updates:
+        return
+    author = next(iter(updates.values())).author
+    if not author.email:
+        return
+    version = WorkplanVersion.objects.select_related("workplan", "decided_by_meeting").get(
+        pk=version_id
+    )
+    # No request here (the admin and the API approve too): links use the configured address.
+    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
+    lines = []
+    for pk, moved, notice in items:
+        update = updates[pk]
+        link = base + reverse("workplans:progress-form", args=[update.activity_id, update.quarter])
+        what = "moved: finish it there" if moved else "closed"
+        lines.append(f"- {update.activity.code} Q{update.quarter}, {what}\n  {notice}\n  {link}")
+    workplan = version.workplan.code
+    closed = any(not moved for _, moved, _ in items)
+    subject = (
+        f"Progress closed by a revision: {workplan} v{version.number}"
+        if closed
+        else f"Progress moved to the revision: {workplan} v{version.number}"
+    )
+    by = f" by {version.decided_by_meeting}" if version.decided_by_meeting else ""
+    body = (
+        f"Version {version.number} of {workplan} was approved{by}. This is what it did to "
+        "your progress updates that were not yet verified:\n\n" + "\n\n".join(lines) + "\n"
+    )
+    _send([EmailMessage(subject, body, to=[author.email])])

@@ -5,7 +5,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from organisations import access
 from projects.models import Province
@@ -13,12 +13,14 @@ from workplans.models import (
     Activity,
     ActivityTarget,
     EvidenceFile,
+    ProgressTransition,
     ProgressUpdate,
     Workplan,
     WorkplanVersion,
 )
 from workplans.quarters import Quarter, quarters_of
 from workplans.selectors import progress_update_list, visible_progress_updates
+from workplans.services.progress_rules import ProgressActions, progress_actions
 
 State = ProgressUpdate.State
 Status = ProgressUpdate.Status
@@ -50,6 +52,8 @@ class ActivityQuarter:
     # The quarter is over and nothing was submitted for it (a draft or returned update
     # of an ended quarter is late too).
     late: bool
+    # What the counterpart may do with it now (the rule the services enforce).
+    actions: ProgressActions
 
     @property
     def situation_label(self) -> str:
@@ -57,7 +61,16 @@ class ActivityQuarter:
 
     @property
     def needs_action(self) -> bool:
-        return self.situation in ("returned", "late", "due", "draft")
+        return self.actions.can_edit and self.situation in ("returned", "late", "due", "draft")
+
+    @property
+    def action_label(self) -> str:
+        """The link's words: only an action the services will then allow."""
+        if not self.actions.can_edit:
+            return "View"
+        if self.update is None:
+            return "Report progress"
+        return "Correct and resubmit" if self.situation == "returned" else "Continue the draft"
 
     @property
     def form_activity_id(self) -> int:
@@ -88,17 +101,25 @@ def _updates_by_lineage(
     activities: list[Activity],
 ) -> dict[tuple[int, object, int], ProgressUpdate]:
     """Updates of these activities' lineages in their workplans, keyed by (workplan, lineage,
-    quarter), in one query. An update reported on an earlier version of the same activity
-    still counts; the in-force activity's own update wins where both exist."""
+    quarter), in one query. An update submitted or verified on an earlier version of the same
+    activity still counts; the in-force activity's own update wins where both exist. Closed
+    updates, and drafts left on an earlier version (before revisions carried them), do not
+    count: the quarter can be reported on the version in force."""
     if not activities:
         return {}
     in_force = {a.pk for a in activities}
-    updates = ProgressUpdate.objects.filter(
-        activity__lineage__in={a.lineage for a in activities},
-        activity__version__workplan_id__in={a.version.workplan_id for a in activities},
-    ).select_related("activity__version")
+    updates = (
+        ProgressUpdate.objects.filter(
+            activity__lineage__in={a.lineage for a in activities},
+            activity__version__workplan_id__in={a.version.workplan_id for a in activities},
+        )
+        .exclude(state=State.CLOSED)
+        .select_related("activity__version__workplan", "verified_by")
+    )
     found: dict[tuple[int, object, int], ProgressUpdate] = {}
     for update in updates:
+        if update.activity_id not in in_force and update.state not in REPORTED:
+            continue
         key = (update.activity.version.workplan_id, update.activity.lineage, update.quarter)
         if key not in found or update.activity_id in in_force:
             found[key] = update
@@ -127,6 +148,12 @@ def activity_quarter_rows(
             if finished and update is None:
                 continue
             situation, late = _situation(update, quarter, today)
+            actions = progress_actions(
+                activity=update.activity if update is not None else activity,
+                update=update,
+                quarter=quarter.number,
+                today=today,
+            )
             rows.append(
                 ActivityQuarter(
                     activity=activity,
@@ -134,6 +161,7 @@ def activity_quarter_rows(
                     update=update,
                     situation=situation,
                     late=late,
+                    actions=actions,
                 )
             )
             if update is not None and update.state in REPORTED and update.status in FINISHED:
@@ -154,10 +182,46 @@ def approved_activities() -> QuerySet[Activity]:
     )
 
 
-def activity_quarter_list(*, user, today: datetime.date) -> list[QuarterGroup]:
+def sort_parse(value: str | None, allowed: Iterable[str], default: str) -> tuple[str, bool]:
+    """("column", descending) from a `sort` parameter such as "-complete"; an unknown
+    column is the default, ascending."""
+    value = (value or "").strip()
+    name = value.removeprefix("-")
+    if name not in allowed:
+        return default, False
+    return name, value.startswith("-")
+
+
+# The columns "My activities" sorts by ("-" before one sorts it descending).
+MY_ACTIVITIES_SORTS = ("activity", "situation", "status", "complete")
+
+
+def _row_key(name: str):
+    order = {situation: index for index, situation in enumerate(SITUATIONS)}
+
+    def key(row: ActivityQuarter) -> tuple:
+        code = _natural(row.activity.code)
+        update = row.update
+        if name == "activity":
+            return (code,)
+        if name == "status":
+            return (update is None, update.get_status_display() if update else "", code)
+        if name == "complete":
+            return (update.percent_complete if update else -1, code)
+        return (order[row.situation], code)
+
+    return key
+
+
+def activity_quarter_list(
+    *, user, today: datetime.date, search: str = "", sort: str = ""
+) -> list[QuarterGroup]:
     """ "My activities": the activities of approved (in force) workplan versions that the
     user's organisation leads, grouped by workplan and quarter (latest quarter first), each
-    due, late, returned, draft, submitted or verified. Two queries, whatever the rows."""
+    due, late, returned, draft, submitted or verified. Two queries, whatever the rows.
+
+    search: words in the activity's code or title; sort: one of MY_ACTIVITIES_SORTS, "-"
+    first for descending, applied within each quarter (default: what to act on first)."""
     organisation = access.organisation_of(user)
     if not access.is_counterpart(user) or organisation is None:
         return []
@@ -166,6 +230,9 @@ def activity_quarter_list(*, user, today: datetime.date) -> list[QuarterGroup]:
         .filter(lead_counterpart=organisation)
         .order_by("version__workplan__code", "code")
     )
+    search = (search or "").strip()
+    if search:
+        activities = activities.filter(Q(code__icontains=search) | Q(title__icontains=search))
     groups: dict[tuple[int, int], QuarterGroup] = {}
     for row in activity_quarter_rows(activities, today=today):
         version = row.activity.version
@@ -175,9 +242,9 @@ def activity_quarter_list(*, user, today: datetime.date) -> list[QuarterGroup]:
                 workplan=version.workplan, version=version, quarter=row.quarter, rows=[]
             )
         groups[key].rows.append(row)
-    order = {name: index for index, name in enumerate(SITUATIONS)}
+    name, descending = sort_parse(sort, MY_ACTIVITIES_SORTS, "situation")
     for group in groups.values():
-        group.rows.sort(key=lambda r: (order[r.situation], _natural(r.activity.code)))
+        group.rows.sort(key=_row_key(name), reverse=descending)
     return sorted(groups.values(), key=lambda g: (-g.quarter.start.toordinal(), g.workplan.code))
 
 
@@ -200,6 +267,26 @@ def _natural(code: str) -> tuple:
     return (head, int(tail) if tail else -1, code)
 
 
+def closed_updates(*, user, limit: int = 10) -> list[ProgressUpdate]:
+    """The latest updates of the user's organisation that a revision closed, each with
+    `closed_at` and `notice` (what the closing transition told its author). One query."""
+    organisation = access.organisation_of(user)
+    if not access.is_counterpart(user) or organisation is None:
+        return []
+    closing = ProgressTransition.objects.filter(
+        update=OuterRef("pk"), to_state=State.CLOSED
+    ).order_by("-at", "-pk")
+    return list(
+        ProgressUpdate.objects.filter(state=State.CLOSED, activity__lead_counterpart=organisation)
+        .select_related("activity__version__workplan")
+        .annotate(
+            closed_at=Subquery(closing.values("at")[:1]),
+            notice=Subquery(closing.values("comment")[:1]),
+        )
+        .order_by(F("closed_at").desc(nulls_last=True), "-pk")[:limit]
+    )
+
+
 # --- One activity's reporting -------------------------------------------------------
 
 
@@ -216,6 +303,21 @@ def reportable_activity_get(*, user, pk: int) -> Activity:
             "targets__indicator",
         )
         .get(pk=pk)
+    )
+
+
+def activity_in_force(*, activity: Activity) -> Activity | None:
+    """The same activity (same lineage, same lead) in the version of its workplan now in
+    force, if the revision kept it."""
+    return (
+        Activity.objects.filter(
+            lineage=activity.lineage,
+            version__workplan_id=activity.version.workplan_id,
+            version__status=WorkplanVersion.Status.APPROVED,
+            lead_counterpart_id=activity.lead_counterpart_id,
+        )
+        .select_related("version")
+        .first()
     )
 
 
@@ -242,17 +344,42 @@ def progress_update_last_change(*, update: ProgressUpdate):
 # --- The managers' review queue -----------------------------------------------------
 
 
-def progress_review_queue(*, user) -> QuerySet[ProgressUpdate]:
+# The columns the queue sorts by ("-" before one sorts it descending).
+REVIEW_QUEUE_SORTS = {
+    "activity": ("activity__code", "quarter"),
+    "quarter": ("quarter", "activity__code"),
+    "counterpart": ("activity__lead_counterpart__short_name", "activity__code"),
+    # Status values sort as their labels do (cancelled, completed, delayed, ...).
+    "status": ("status", "activity__code"),
+    "complete": ("percent_complete", "activity__code"),
+    "submitted": ("submitted_at",),
+}
+
+
+def progress_review_queue(*, user, search: str = "", sort: str = "") -> QuerySet[ProgressUpdate]:
     """Submitted updates the user may see, oldest submission first, with what a row of the
-    queue shows (the activity's provinces prefetched)."""
-    return (
+    queue shows (the activity's provinces prefetched).
+
+    search: words in the activity's code or title or its counterpart's name; sort: one of
+    REVIEW_QUEUE_SORTS, "-" first for descending."""
+    queue = (
         progress_update_list(user=user, filters={"state": State.SUBMITTED})
         .select_related("activity__version__workplan__sub_programme")
         .prefetch_related(
             Prefetch("activity__provinces", queryset=Province.objects.order_by("name"))
         )
-        .order_by("submitted_at", "pk")
     )
+    search = (search or "").strip()
+    if search:
+        queue = queue.filter(
+            Q(activity__code__icontains=search)
+            | Q(activity__title__icontains=search)
+            | Q(activity__lead_counterpart__short_name__icontains=search)
+            | Q(activity__lead_counterpart__name__icontains=search)
+        )
+    name, descending = sort_parse(sort, REVIEW_QUEUE_SORTS, "submitted")
+    columns = [f"-{c}" if descending else c for c in REVIEW_QUEUE_SORTS[name]]
+    return queue.order_by(*columns, "-pk" if descending else "pk")
 
 
 def progress_update_review_get(*, user, pk: int) -> ProgressUpdate:

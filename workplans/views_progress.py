@@ -20,7 +20,7 @@ from organisations import access
 from workplans import notifications, services
 from workplans import selectors_progress as selectors
 from workplans.filters_progress import ProgressReviewFilter
-from workplans.forms_progress import ProgressForm, ReviewForm
+from workplans.forms_progress import ListSearchForm, ProgressForm, ReviewForm
 from workplans.models import (
     Activity,
     EvidenceFile,
@@ -28,8 +28,7 @@ from workplans.models import (
     WorkplanVersion,
 )
 from workplans.quarters import quarter_get, quarters_of
-
-EDITABLE_STATES = (ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED)
+from workplans.services.progress_rules import progress_actions
 
 
 def _discard(attached: list[EvidenceFile]) -> None:
@@ -42,8 +41,29 @@ def _form_url(update: ProgressUpdate) -> str:
     return reverse("workplans:progress-form", args=[update.activity_id, update.quarter])
 
 
+def sort_columns(
+    columns: list[tuple[str, str]], allowed, sort: str | None, default: str
+) -> list[dict]:
+    """Column headers that sort: the `sort` value each header's link sets (the current
+    column's link reverses it) and, on the current column, its aria-sort."""
+    current, descending = selectors.sort_parse(sort, allowed, default)
+    headers = []
+    for key, label in columns:
+        active = key == current
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": f"-{key}" if active and not descending else key,
+                "aria_sort": ("descending" if descending else "ascending") if active else "",
+            }
+        )
+    return headers
+
+
 class MyActivitiesView(LoginRequiredMixin, View):
-    """What the user's organisation owes: each approved activity it leads, per quarter."""
+    """What the user's organisation owes: each approved activity it leads, per quarter,
+    searchable by code or title and sortable by column; and what revisions closed."""
 
     def get(self, request):
         access.require(
@@ -51,7 +71,27 @@ class MyActivitiesView(LoginRequiredMixin, View):
             "This page lists the activities a counterpart organisation reports on.",
         )
         today = timezone.localdate()
-        groups = selectors.activity_quarter_list(user=request.user, today=today)
+        sort = request.GET.get("sort", "")
+        columns = sort_columns(
+            [
+                ("activity", "Activity"),
+                ("situation", "Where it stands"),
+                ("status", "Status"),
+                ("complete", "Complete"),
+            ],
+            selectors.MY_ACTIVITIES_SORTS,
+            sort,
+            "situation",
+        )
+        search_form = ListSearchForm(
+            request.GET,
+            label="Search activities",
+            help_text="Part of an activity's code or title.",
+            columns=columns,
+        )
+        groups = selectors.activity_quarter_list(
+            user=request.user, today=today, search=search_form.search, sort=sort
+        )
         return render(
             request,
             "workplans/progress/my_activities.html",
@@ -59,6 +99,10 @@ class MyActivitiesView(LoginRequiredMixin, View):
                 "groups": groups,
                 "counts": selectors.situation_counts(groups),
                 "today": today,
+                "search_form": search_form,
+                "search": search_form.search,
+                "columns": {column["key"]: column for column in columns},
+                "closed": selectors.closed_updates(user=request.user),
             },
         )
 
@@ -88,12 +132,10 @@ class ProgressFormView(LoginRequiredMixin, View):
 
     def render_page(self, request, activity, period, update, form, status=200):
         version = activity.version
-        started = period.start <= timezone.localdate()
-        editable = (
-            version.status == WorkplanVersion.Status.APPROVED
-            and started
-            and (update is None or update.state in EDITABLE_STATES)
-        )
+        actions = progress_actions(activity=activity, update=update, quarter=period.number)
+        in_force = None
+        if version.status != WorkplanVersion.Status.APPROVED:
+            in_force = selectors.activity_in_force(activity=activity)
         return render(
             request,
             self.template_name,
@@ -105,8 +147,9 @@ class ProgressFormView(LoginRequiredMixin, View):
                 "quarters": quarters_of(version.workplan),
                 "update": update,
                 "form": form,
-                "editable": editable,
-                "started": started,
+                "actions": actions,
+                "editable": actions.can_edit,
+                "in_force": in_force,
                 "transitions": list(update.transitions.all()) if update else [],
                 "evidence": list(update.evidence.all()) if update else [],
                 "values": list(update.values.all()) if update else [],
@@ -240,7 +283,29 @@ class ReviewQueueView(LoginRequiredMixin, View):
         access.require(
             access.can_review_progress(request.user), "Only programme managers review progress."
         )
-        queue = selectors.progress_review_queue(user=request.user)
+        sort = request.GET.get("sort", "")
+        columns = sort_columns(
+            [
+                ("activity", "Activity"),
+                ("quarter", "Quarter"),
+                ("counterpart", "Counterpart"),
+                ("status", "Status"),
+                ("complete", "Complete"),
+                ("submitted", "Submitted"),
+            ],
+            selectors.REVIEW_QUEUE_SORTS,
+            sort,
+            "submitted",
+        )
+        search_form = ListSearchForm(
+            request.GET,
+            label="Search",
+            help_text="Part of an activity's code or title, or of a counterpart's name.",
+            columns=columns,
+        )
+        queue = selectors.progress_review_queue(
+            user=request.user, search=search_form.search, sort=sort
+        )
         filterset = ProgressReviewFilter(request.GET or None, queryset=queue)
         # Half a filter would show a misleading queue: show the errors and no rows.
         invalid = filterset.is_bound and not filterset.is_valid()
@@ -253,7 +318,9 @@ class ReviewQueueView(LoginRequiredMixin, View):
                 "page_obj": page,
                 "updates": page.object_list,
                 "filter_form": filterset.form,
-                "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+                "search_form": search_form,
+                "columns": {column["key"]: column for column in columns},
+                "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
             },
         )
 
@@ -271,6 +338,8 @@ class ReviewDetailView(LoginRequiredMixin, View):
             raise Http404("No such progress update.") from None
 
     def render_page(self, request, update, form, status=200):
+        actions = progress_actions(activity=update.activity, update=update)
+        reviewer = access.can_review_progress(request.user)
         return render(
             request,
             self.template_name,
@@ -279,8 +348,10 @@ class ReviewDetailView(LoginRequiredMixin, View):
                 "activity": update.activity,
                 "quarter": quarter_get(update.activity.version.workplan, update.quarter),
                 "form": form,
-                "can_review": access.can_review_progress(request.user)
-                and update.state == ProgressUpdate.State.SUBMITTED,
+                "actions": actions,
+                "can_verify": reviewer and actions.can_verify,
+                "can_return": reviewer and actions.can_return,
+                "can_review": reviewer and (actions.can_verify or actions.can_return),
                 "values": list(update.values.all()),
                 "evidence": list(update.evidence.all()),
                 "transitions": list(update.transitions.all()),

@@ -510,10 +510,16 @@ def test_nobody_edits_a_submitted_or_verified_update(client, activity, reporter,
         form_data(activity, revision=update.revision, percent_complete="100", status="completed"),
     )
     assert response.status_code == 400
-    assert response.context["form"].non_field_errors() == [
-        f"The Q2 update of {activity.code} is {update.get_state_display().lower()}; it can no "
-        "longer be edited."
-    ]
+    if state == "submitted":
+        why = "submitted and waits for a programme manager's verification; it cannot be edited now"
+    else:
+        on = timezone.localtime(update.verified_at).strftime("%d %b %Y")
+        name = manager.get_full_name() or manager.get_username()
+        why = f"verified by {name} on {on}; its figures count in reports and can no longer change"
+    message = f"The Q2 update of {activity.code} is {why}."
+    assert response.context["form"].non_field_errors() == [message]
+    # The page, before the post, said the same and offered no form.
+    assert message.replace("'", "&#x27;") in page.content.decode()
     assert state_of(update) == before
     assert snapshot() == rows
 

@@ -20,11 +20,11 @@ from workplans.models import (
 )
 from workplans.quarters import quarters_of
 
-from ._common import delete_audited, fits_digits, illegal_transition, save_audited, to_decimal
+from ._common import delete_audited, fits_digits, save_audited, to_decimal
 from ._files import original_name_of, stored_file, uploaded_file_check
+from .progress_rules import progress_actions, require
 
 State = ProgressUpdate.State
-EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 VALUE_DIGITS = {"max_digits": 14, "decimal_places": 2}
 
 ValueSpec = tuple[Indicator, str | None, Province | None, Decimal]
@@ -45,14 +45,6 @@ def _require_reviewer(user, update: ProgressUpdate) -> None:
         organisation is not None and organisation.pk == update.activity.lead_counterpart_id
     )
     access.require(not own, "Nobody reviews a progress report of their own organisation.")
-
-
-def _not_editable(update: ProgressUpdate) -> DomainError:
-    return DomainError(
-        f"The Q{update.quarter} update of {update.activity.code} is "
-        f"{update.get_state_display().lower()}; it can no longer be edited.",
-        code="not_editable",
-    )
 
 
 def _lock_update(update_id: int) -> ProgressUpdate:
@@ -76,13 +68,6 @@ def _quarter_validate(activity: Activity, quarter) -> int:
             f"{workplan.code} has quarters 1 to {len(quarters)}; there is no quarter {quarter}.",
             field="quarter",
             code="quarter_outside_workplan",
-        )
-    period = quarters[quarter - 1]
-    if period.start > timezone.localdate():
-        raise DomainError(
-            f"{period.label} has not started yet; report on it once it has.",
-            field="quarter",
-            code="quarter_not_started",
         )
     return quarter
 
@@ -213,17 +198,6 @@ def _write_values(update: ProgressUpdate, wanted: dict[ValueKey, Decimal], *, us
             save_audited(row, user=user)
 
 
-def _require_version_in_force(version: WorkplanVersion) -> None:
-    """Progress is reported on what the EWG approved and is still in force, at every step."""
-    if version.status != WorkplanVersion.Status.APPROVED:
-        raise DomainError(
-            f"Version {version.number} of {version.workplan.code} is "
-            f"{version.get_status_display().lower()}; progress is reported only on the "
-            "approved version.",
-            code="version_not_approved",
-        )
-
-
 @transaction.atomic
 def progress_update_save(
     *,
@@ -240,28 +214,25 @@ def progress_update_save(
     """Counterpart staff of the lead organisation write the draft (or returned) update of an
     approved activity for a quarter; a save based on an older revision is refused."""
     _require_reporter(user, activity)
-    locked = (
-        Activity.objects.select_for_update(of=("self",))
-        .select_related("version__workplan")
-        .get(pk=activity.pk)
-    )
+    locked = Activity.objects.select_for_update(of=("self",)).get(pk=activity.pk)
+    # Read once the lock is held: an approval that carried this activity's updates to a
+    # revision holds it too, and this sees its version superseded, not a stale copy.
+    locked.version = WorkplanVersion.objects.select_related("workplan").get(pk=locked.version_id)
     _require_reporter(user, locked)
-    _require_version_in_force(locked.version)
     quarter = _quarter_validate(locked, quarter)
     update = (
         ProgressUpdate.objects.select_for_update().filter(activity=locked, quarter=quarter).first()
     )
     if update is not None:
         update.activity = locked
-        if update.state not in EDITABLE_STATES:
-            raise _not_editable(update)
-        if expected_revision is not None and expected_revision != update.revision:
-            raise DomainError(
-                f"Someone saved the Q{quarter} update of {locked.code} after you opened it "
-                f"(you edited revision {expected_revision}, it is now at revision "
-                f"{update.revision}). Reload it to see their changes, then make yours again.",
-                code="stale_revision",
-            )
+    require(progress_actions(activity=locked, update=update, quarter=quarter).edit)
+    if update is not None and expected_revision not in (None, update.revision):
+        raise DomainError(
+            f"Someone saved the Q{quarter} update of {locked.code} after you opened it "
+            f"(you edited revision {expected_revision}, it is now at revision "
+            f"{update.revision}). Reload it to see their changes, then make yours again.",
+            code="stale_revision",
+        )
     percent = _status_validate(status, percent_complete)
     wanted_values = _values_validate(locked, values)
     if update is None:
@@ -298,14 +269,7 @@ def progress_update_submit(*, update: ProgressUpdate, user) -> ProgressUpdate:
     """Staff of the reporting counterpart submit a draft or returned update for review."""
     _require_reporter(user, update.activity)
     locked = _lock_update(update.pk)
-    _require_version_in_force(locked.activity.version)
-    if locked.state not in EDITABLE_STATES:
-        raise illegal_transition(
-            what=f"The Q{locked.quarter} update of {locked.activity.code}",
-            current_label=locked.get_state_display(),
-            action="submitted",
-            field="state",
-        )
+    require(progress_actions(activity=locked.activity, update=locked).submit)
     _transition(locked, to=State.SUBMITTED, user=user)
     locked.submitted_at = timezone.now()
     save_audited(locked, user=user, reason="Submitted")
@@ -319,13 +283,7 @@ def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
     figures then count in dashboards and reports."""
     _require_reviewer(user, update)
     locked = _lock_update(update.pk)
-    if locked.state != State.SUBMITTED:
-        raise illegal_transition(
-            what=f"The Q{locked.quarter} update of {locked.activity.code}",
-            current_label=locked.get_state_display(),
-            action="verified",
-            field="state",
-        )
+    require(progress_actions(activity=locked.activity, update=locked).verify)
     _transition(locked, to=State.VERIFIED, user=user)
     locked.verified_at = timezone.now()
     locked.verified_by = user
@@ -336,20 +294,15 @@ def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
 
 @transaction.atomic
 def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> ProgressUpdate:
-    """A manager returns a submitted update to its counterpart with a comment saying why."""
+    """A manager returns a submitted update to its counterpart with a comment saying why;
+    only one on the version in force, which its counterpart can then correct."""
     _require_reviewer(user, update)
+    locked = _lock_update(update.pk)
+    require(progress_actions(activity=locked.activity, update=locked).return_)
     comment = (comment or "").strip()
     if not comment:
         raise DomainError(
             "Say what the counterpart should change.", field="comment", code="required"
-        )
-    locked = _lock_update(update.pk)
-    if locked.state != State.SUBMITTED:
-        raise illegal_transition(
-            what=f"The Q{locked.quarter} update of {locked.activity.code}",
-            current_label=locked.get_state_display(),
-            action="returned",
-            field="state",
         )
     _transition(locked, to=State.RETURNED, user=user, comment=comment)
     locked.review_comment = comment
@@ -364,9 +317,7 @@ def evidence_attach(*, update: ProgressUpdate, user, uploaded_file) -> EvidenceF
     at most 10 MB) to an update they can still edit."""
     _require_reporter(user, update.activity)
     locked = _lock_update(update.pk)
-    _require_version_in_force(locked.activity.version)
-    if locked.state not in EDITABLE_STATES:
-        raise _not_editable(locked)
+    require(progress_actions(activity=locked.activity, update=locked).edit)
     mime, extension, size = uploaded_file_check(uploaded_file, field="evidence")
     evidence = EvidenceFile(
         update=locked,
@@ -385,8 +336,7 @@ def evidence_delete(*, evidence: EvidenceFile, user) -> None:
     """Staff of the reporting counterpart remove a file from an update they can still edit."""
     locked = _lock_update(evidence.update_id)
     _require_reporter(user, locked.activity)
-    if locked.state not in EDITABLE_STATES:
-        raise _not_editable(locked)
+    require(progress_actions(activity=locked.activity, update=locked).edit)
     stored = EvidenceFile.objects.get(pk=evidence.pk)
     name, storage = stored.file.name, stored.file.storage
     stored.delete()

@@ -14,6 +14,7 @@ from projects.models import SubProgramme
 from workplans.models import Activity, ActivityTarget, EwgMeeting, Workplan, WorkplanVersion
 
 from ._common import illegal_transition, lock_version, lock_workplan, require_text, save_audited
+from .progress_carry import progress_carry
 
 Status = WorkplanVersion.Status
 OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
@@ -162,7 +163,9 @@ def _refresh(stale: WorkplanVersion, fresh: WorkplanVersion) -> None:
 
 @transaction.atomic
 def version_approve(*, version: WorkplanVersion, meeting: EwgMeeting, user) -> WorkplanVersion:
-    """An EWG meeting approves a submitted version; the version it replaces is superseded."""
+    """An EWG meeting approves a submitted version; the version it replaces is superseded.
+    Progress not yet verified on earlier versions moves to the approved one (or is closed,
+    its author told why): see progress_carry."""
     _require_decider(user)
     lock_workplan(version.workplan_id)
     locked = lock_version(version.pk)
@@ -180,6 +183,7 @@ def version_approve(*, version: WorkplanVersion, meeting: EwgMeeting, user) -> W
     locked.decided_by_meeting = meeting
     locked.approved_at = timezone.now()
     save_audited(locked, user=user, reason=f"Approved by {meeting}")
+    progress_carry(version=locked, user=user)
     _refresh(version, locked)
     return locked
 
