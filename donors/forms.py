@@ -264,8 +264,8 @@ class TrancheCorrectForm(DisbursementForm):
     reason = _reason_field(
         required=True,
         label="Reason for the correction",
-        help_text="Kept in the tranche's history, e.g. “Bank statement of 3 May shows "
-        "EUR 249,980.00 after fees”.",
+        help_text="Kept in the tranche's history, e.g. “The bank statement of 3 May shows "
+        "249,980.00 after fees”.",
     )
 
     class Meta(DisbursementForm.Meta):

@@ -43,6 +43,7 @@ def allocation_room(agreement: FundingAgreement, allocation: Allocation | None) 
         used=agreement.allocated - own,
         left_label="Room left on the agreement",
         used_label="Allocated to other projects",
+        over_text="the room left on the agreement",
     )
 
 

@@ -82,6 +82,8 @@ class Room:
     used: Decimal
     left_label: str
     used_label: str
+    # Ends "This is EUR 10.00 more than ...": what an amount past the room exceeds.
+    over_text: str
 
     @property
     def left(self) -> Decimal:
@@ -188,6 +190,12 @@ class AgreementListView(ManagerRequiredMixin, View):
                 "search": search,
                 "sort": sort,
                 "sorts": sorts,
+                # The headers are hidden on a phone (rows stack): the same orders in a list.
+                "sort_choices": [
+                    (f"{prefix}{key}", f"{label}, {way}")
+                    for key, label in SORT_COLUMNS
+                    for prefix, way in (("", "ascending"), ("-", "descending"))
+                ],
                 "crumbs": crumbs(),
             },
         )

@@ -143,6 +143,7 @@ def planned_room(agreement: FundingAgreement, tranche: Disbursement | None) -> R
         used=agreement.planned - own,
         left_label="Left to plan",
         used_label="Planned in other tranches",
+        over_text="is left to plan",
     )
 
 
@@ -155,6 +156,7 @@ def received_room(agreement: FundingAgreement, tranche: Disbursement) -> Room:
         used=agreement.received - own,
         left_label="Can still be received",
         used_label="Received in other tranches",
+        over_text="can still be received",
     )
 
 

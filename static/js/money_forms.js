@@ -1,7 +1,8 @@
 /* Money forms: as an amount is typed, say how much of the agreement's commitment is left.
    Attached to <div data-money-room data-input="id_amount" data-currency="EUR"
    data-places="2" data-limit-minor="100000000" data-used-minor="60000000"
-   data-left-label="Room left on the agreement"> holding an <output data-room-output>.
+   data-left-label="Room left on the agreement"
+   data-over-text="the room left on the agreement"> holding an <output data-room-output>.
 
    Amounts are counted in whole minor units (cents; yen) with BigInt, from the typed
    text, never through floating point. The server remains the authority: this only
@@ -46,6 +47,7 @@
     var limit = BigInt(box.getAttribute("data-limit-minor"));
     var used = BigInt(box.getAttribute("data-used-minor"));
     var label = box.getAttribute("data-left-label");
+    var overText = box.getAttribute("data-over-text");
     var text = input.value;
     if (text.trim() === "") {
       return { message: "", over: false };
@@ -62,8 +64,8 @@
     var left = limit - used - typed;
     if (left < BigInt(0)) {
       return {
-        message: format(-left, places, currency) + " more than the " +
-          label.toLowerCase() + " (" + format(limit - used, places, currency) + ").",
+        message: "This is " + format(-left, places, currency) + " more than " + overText +
+          " (" + format(limit - used, places, currency) + ").",
         over: true
       };
     }
