@@ -12,7 +12,7 @@ import datetime
 import re
 import string
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -159,8 +159,9 @@ class _Labels:
 class _Reader:
     """Shows the values of history rows as the pages show them."""
 
-    def __init__(self, records: Sequence[Any]):
+    def __init__(self, records: Sequence[Any], hidden: Mapping[type, Collection[str]]):
         self.fields = {model: _tracked_fields(model) for model in {type(r) for r in records}}
+        self.hidden = hidden
         self.m2m = _m2m_values(records, self.fields)
         self.labels = _Labels(records, self.fields, self.m2m)
 
@@ -227,7 +228,10 @@ class _Reader:
         if row.history_type == "-":
             return ()
         found = []
+        hidden = self.hidden.get(row.instance_type, ())
         for f in self.fields[type(row)]:
+            if f.name in hidden:
+                continue
             old, new = self.display(previous, f), self.display(row, f)
             if new != old:
                 found.append(FieldChange(field_label(f), old, new))
@@ -247,12 +251,18 @@ def _entry(reader: _Reader, act: list[Any], previous) -> HistoryEntry:
         when=first.history_date,
         who=person_name(first.history_user),
         action=action,
-        reason=next((r.history_change_reason for r in act if r.history_change_reason), ""),
+        reason=_reason(act, action),
         subject=capfirst(model._meta.verbose_name),
         changes=reader.changes(previous, last),
         name=name,
         what=" ".join(part for part in (action, noun, name) if part),
     )
+
+
+def _reason(act: list[Any], action: str) -> str:
+    """Why, as given; a reason that only repeats the action ("Created") says nothing."""
+    reason = next((r.history_change_reason for r in act if r.history_change_reason), "")
+    return "" if reason.strip().rstrip(".").lower() == action.lower() else reason
 
 
 def _same_act(reader: _Reader, act: list[Any], row) -> bool:
@@ -273,13 +283,17 @@ def _same_act(reader: _Reader, act: list[Any], row) -> bool:
 
 
 def entries_from_records(
-    records: Iterable[Any], *, limit: int = DEFAULT_LIMIT
+    records: Iterable[Any],
+    *,
+    limit: int = DEFAULT_LIMIT,
+    hidden: Mapping[type[models.Model], Collection[str]] | None = None,
 ) -> list[HistoryEntry]:
     """History rows (of one or several objects, of one or several models) as readable
     entries, newest first. Each change is compared with the state of its own object
-    before it."""
+    before it. `hidden` names, per model, fields not listed among the changes (the key
+    to the object the page is about, which every child would repeat)."""
     records = list(records)
-    reader = _Reader(records)
+    reader = _Reader(records, hidden or {})
     by_object: dict[tuple[type, Any], list[Any]] = defaultdict(list)
     for record in records:
         by_object[(record.instance_type, record.id)].append(record)
@@ -305,11 +319,18 @@ def entries_from_records(
 
 
 def history_for(
-    instance: models.Model, *, related: Sequence[str] = (), limit: int = DEFAULT_LIMIT
+    instance: models.Model,
+    *,
+    related: Sequence[str] = (),
+    limit: int = DEFAULT_LIMIT,
+    omit_parent_keys: bool = False,
 ) -> list[HistoryEntry]:
     """The object's history, with that of its children named in `related` (reverse
     foreign keys, e.g. ("disbursements", "allocations"), or paths to grandchildren, e.g.
-    ("activities", "activities__targets")), deleted children included."""
+    ("activities", "activities__targets")), deleted children included.
+
+    omit_parent_keys: leave each child's key to its parent out of its changes, where the
+    page is about that parent and every entry would repeat it ("Version: WP-1 v1")."""
     root = instance.history.select_related("history_user")
     records: list[Any] = list(root)
     # path -> (model, pks of every object that ever belonged there, their rows)
@@ -330,6 +351,11 @@ def history_for(
             levels[path] = (rel.related_model, {r.id for r in rows}, rows)
         return levels[path]
 
+    hidden: dict[type[models.Model], set[str]] = defaultdict(set)
     for path in dict.fromkeys(related):
         records += level(path)[2]
-    return entries_from_records(records, limit=limit)
+        if omit_parent_keys:
+            parent_path, _, name = path.rpartition("__")
+            rel = levels[parent_path][0]._meta.get_field(name)
+            hidden[rel.related_model].add(rel.field.name)
+    return entries_from_records(records, limit=limit, hidden=hidden)

@@ -171,14 +171,23 @@ def test_a_version_history_includes_its_activities_and_their_targets(manager):
     )
     services.activity_delete(activity=dropped, user=manager)
 
-    entries = history_for(version, related=("activities", "activities__targets"))
+    entries = history_for(
+        version, related=("activities", "activities__targets"), omit_parent_keys=True
+    )
 
     by_what = {e.what: e for e in entries}
+    # The page is the version's: no entry repeats "Version: ..." or, for a target whose
+    # name says it, "Activity: ...".
+    assert not any(c.label in ("Version", "Activity") for e in entries for c in e.changes)
     indicator = target.indicator.code
     changed_target = by_what[f"Changed activity target A1 Q2 {indicator}"]
     assert [(c.label, c.old, c.new) for c in changed_target.changes] == [("Value", "25", "30")]
     assert changed_target.who == "manager"
-    assert by_what["Deleted activity A2"].reason == "Deleted"
+    # The service's reason "Deleted" only repeats the action: left out.
+    assert (by_what["Deleted activity A2"].who, by_what["Deleted activity A2"].reason) == (
+        "manager",
+        "",
+    )
     assert sorted(e.what for e in entries if e.action == "Created") == [
         "Created activity A1",
         "Created activity A2",

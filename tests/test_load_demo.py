@@ -143,6 +143,7 @@ def test_demo_history_tells_each_event_on_its_day(demo):
         (datetime.date(2022, 7, 26), "approved", "ewg"),
     ]
     assert timezone.localdate(version.approved_at) == datetime.date(2022, 7, 26)
+    assert timezone.localdate(version.history.latest().approved_at) == datetime.date(2022, 7, 26)
 
 
 def test_demo_progress_is_submitted_and_reviewed_after_its_quarter(demo):
@@ -151,6 +152,15 @@ def test_demo_progress_is_submitted_and_reviewed_after_its_quarter(demo):
     assert update.state == "verified"
     assert timezone.localdate(update.submitted_at) == datetime.date(2022, 10, 9)
     assert timezone.localdate(update.verified_at) == datetime.date(2022, 10, 16)
+    recorded = update.history.order_by("history_date")
+    assert [
+        (row.state, row.submitted_at and timezone.localdate(row.submitted_at)) for row in recorded
+    ] == [
+        ("draft", None),
+        ("submitted", datetime.date(2022, 10, 9)),
+        ("verified", datetime.date(2022, 10, 9)),
+    ]
+    assert timezone.localdate(recorded.last().verified_at) == datetime.date(2022, 10, 16)
     assert [(t.to_state, timezone.localdate(t.at)) for t in update.transitions.all()] == [
         ("submitted", datetime.date(2022, 10, 9)),
         ("verified", datetime.date(2022, 10, 16)),

@@ -166,7 +166,9 @@ class VersionDetailView(LoginRequiredMixin, View):
                 and access.can_edit_workplans(user)
                 and not versions.filter(status__in=["draft", "submitted", "returned"]).exists(),
                 # The version's own steps and every edit of its activities and targets.
-                "history": history_for(version, related=("activities", "activities__targets")),
+                "history": history_for(
+                    version, related=("activities", "activities__targets"), omit_parent_keys=True
+                ),
             },
         )
 
@@ -325,7 +327,7 @@ class ActivityDetailView(LoginRequiredMixin, View):
             "workplans/activity_detail.html",
             {
                 "activity": activity,
-                "history": history_for(activity, related=("targets",)),
+                "history": history_for(activity, related=("targets",), omit_parent_keys=True),
                 "quarters": quarters_of(activity.version.workplan),
             },
         )

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ctportal.demo import data
-from ctportal.demo.replay import happened, moment
+from ctportal.demo.replay import backdate, happened, moment
 from projects import services as project_services
 from projects.models import Indicator, Outcome, Output, Province
 from workplans import services as wp_services
@@ -120,8 +120,7 @@ class WorkplanSteps:
             approved = moment(meeting_spec["date"], hour=16, minute=30)
             with happened(approved, by=ewg):
                 wp_services.version_approve(version=self.version, meeting=meeting, user=ewg)
-            # The service stamps the approval "now"; the demo's approval was at the meeting.
-            WorkplanVersion.objects.filter(pk=self.version.pk).update(approved_at=approved)
+            backdate(self.version, approved_at=approved)
             self._count("approvals")
 
     def activities(self, drafted: dt.datetime) -> None:
@@ -216,4 +215,4 @@ def _backdate(update: ProgressUpdate, to_state: str, at: dt.datetime, **fields) 
     """The services stamp a transition "now"; the demo's happened on the day replayed."""
     ProgressTransition.objects.filter(update=update, to_state=to_state).update(at=at)
     if fields:
-        ProgressUpdate.objects.filter(pk=update.pk).update(**fields)
+        backdate(update, **fields)
