@@ -27,6 +27,8 @@ from typing import IO, Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from ctportal.spreadsheet_safety import inert_workbook
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_ROWS = 1000
 
@@ -204,5 +206,5 @@ def template_xlsx(
             help_sheet.append(list(row))
         help_sheet.column_dimensions["C"].width = 60
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    inert_workbook(workbook).save(buffer)
     return buffer.getvalue()

@@ -8,15 +8,16 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ctportal.money import MINOR_UNITS
+from ctportal.spreadsheet_safety import inert_cell, inert_workbook
 from donors.selectors_funding import ATTRIBUTION_NOTES
 from donors.tables import Table
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMATS = {"ratio": "0.00", "percent": "0%", "int": "#,##0", "date": "yyyy-mm-dd"}
 
 
@@ -36,11 +37,7 @@ def _plain(value, kind: str, currency: str):
         return f"{Decimal(value):.4f}"
     if isinstance(value, datetime.date):
         return value.isoformat()
-    text = str(value)
-    if kind == "text" and text[:1] in _FORMULA_STARTS:
-        # A title typed as "=..." must stay text in a spreadsheet (CSV injection).
-        return "'" + text
-    return text
+    return inert_cell(str(value))
 
 
 def _filename(table: Table, extension: str) -> str:
@@ -49,7 +46,7 @@ def _filename(table: Table, extension: str) -> str:
 
 def table_csv(table: Table) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(table, "csv"))
     # A byte-order mark so that spreadsheet programs read the file as UTF-8.
     response.write("\ufeff")
     writer = csv.writer(response)
@@ -60,7 +57,8 @@ def table_csv(table: Table) -> HttpResponse:
 
 
 def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
-    """Numbers are written as numbers with a number format, dates as dates."""
+    """Numbers are written as numbers with a number format, dates as dates, text as text
+    (never a formula)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = table.name[:31]
@@ -79,9 +77,6 @@ def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
         for cell, (value, kind, currency) in zip(sheet[sheet.max_row], values, strict=True):
             if value is None:
                 continue
-            if isinstance(value, str):
-                # openpyxl would store "=..." as a formula: text stays text.
-                cell.data_type = "s"
             if kind == "money":
                 cell.number_format = _money_format(currency)
             elif kind in _FORMATS:
@@ -94,7 +89,7 @@ def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
     for line in [table.title, *(notes or []), *table.notes, *ATTRIBUTION_NOTES.values()]:
         about.append([line])
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    inert_workbook(workbook).save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "xlsx")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(table, "xlsx"))
     return response

@@ -17,6 +17,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ctportal.spreadsheet_safety import inert_workbook
 from organisations.models import Organisation
 from projects.models import Indicator, Output, Project, Province
 from workplans import services
@@ -108,7 +109,7 @@ def template_workbook(version: WorkplanVersion) -> bytes:
         help_sheet.append(["Project", project.code, project.title])
     help_sheet.column_dimensions["C"].width = 80
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    inert_workbook(workbook).save(buffer)
     return buffer.getvalue()
 
 

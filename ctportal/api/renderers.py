@@ -3,16 +3,16 @@
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from itertools import islice
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 from rest_framework.renderers import BaseRenderer
 
+from ctportal.spreadsheet_safety import inert_cell
+
 CHUNK = 500
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CSVRenderer(BaseRenderer):
@@ -47,17 +47,7 @@ def _cell(value) -> str:
         return json.dumps(value, default=str)
     if isinstance(value, dict):
         return json.dumps(value, default=str)
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return Decimal(text).is_finite()
-    except InvalidOperation:
-        return False
+    return inert_cell(str(value))
 
 
 def _lines(header: list[str], rows: Iterable[dict]) -> Iterator[str]:
@@ -87,5 +77,5 @@ def csv_response(
                 yield writer.writerow([_cell(row.get(name)) for name in header])
 
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
     return response

@@ -5,6 +5,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -56,6 +57,28 @@ BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=8.5, leading=
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5, textColor=MUTED)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
 CELL_R = ParagraphStyle("cell_r", parent=CELL, alignment=TA_RIGHT)
+
+
+def pdf_text(value) -> str:
+    """Text from the data (titles, names, narratives) as Paragraph markup that shows it as
+    typed. reportlab reads a Paragraph's text as markup, so an unescaped "<b" in an
+    activity's title made every progress PDF of its workplan fail."""
+    return escape(str(value))
+
+
+def para(style: ParagraphStyle, *pieces: str | tuple[str, str]) -> Paragraph:
+    """The one way this module makes a Paragraph: each piece is text, escaped, or a
+    ("b" or "i", text) pair whose text is escaped inside that tag."""
+    markup = []
+    for piece in pieces:
+        if isinstance(piece, tuple):
+            tag, text = piece
+            if tag not in ("b", "i"):
+                raise ValueError(f"Paragraphs here use only <b> and <i>, not <{tag}>.")
+            markup.append(f"<{tag}>{pdf_text(text)}</{tag}>")
+        else:
+            markup.append(pdf_text(piece))
+    return Paragraph("".join(markup), style)
 
 
 @dataclass(frozen=True)
@@ -236,7 +259,7 @@ def _agreement_table(section: DonorSection, *, usd: bool, with_donor: bool = Fal
         suffix = "_usd" if usd else ""
         rows.append(
             ([section.donor_short_name] if with_donor else [])
-            + [Paragraph(_escape(row.reference), CELL), currency]
+            + [para(CELL, row.reference), currency]
             + [
                 money(getattr(row, f"{name}{suffix}"), currency)
                 for name in (
@@ -261,10 +284,11 @@ def _money_widths(lead: list[float]) -> list[float]:
 
 
 def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
-    story: list = [Paragraph(f"{meta.title}: {meta.scope}", H1)]
+    story: list = [para(H1, f"{meta.title}: {meta.scope}")]
     totals = figures.totals_usd
     story.append(
-        Paragraph(
+        para(
+            SMALL,
             f"As at {figures.period_end:%d %B %Y}. Amounts in USD are at the rate recorded "
             "with each transaction (what is still to receive, at the agreement's rate); "
             "spending is shared among a project's funders in proportion to their "
@@ -272,7 +296,6 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
             "spent. Burn rate = spent against the planned pace (allocation x elapsed share "
             "of the agreement's period): 1.00 on plan, below 1 slower. Overdue = planned "
             "before the end of the period and not received.",
-            SMALL,
         )
     )
     story.append(Spacer(1, 4))
@@ -311,7 +334,7 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
         )
 
     if figures.overall:
-        story.append(Paragraph("By donor (USD)", H2))
+        story.append(para(H2, "By donor (USD)"))
         rows = [["Donor", *MONEY_HEAD, "Burn"]]
         for section in figures.sections:
             t = section.totals_usd
@@ -319,14 +342,14 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
         rows.append(["Total", *_totals_line(totals, "USD"), ratio(totals.burn_rate)])
         story.append(_table(rows, _money_widths([70]), numeric_from=1, total=True))
 
-    story.append(Paragraph("Agreements in USD", H2))
+    story.append(para(H2, "Agreements in USD"))
     rows = [["Donor", "Agreement", "Cur.", *MONEY_HEAD, "Burn"]]
     for section in figures.sections:
         rows += _agreement_table(section, usd=True, with_donor=True)[1:]
     rows.append(["Total", "", "USD", *_totals_line(totals, "USD"), ratio(totals.burn_rate)])
     story.append(_table(rows, _money_widths([45, 95, 28]), numeric_from=3, total=True))
 
-    story.append(Paragraph("Agreements in the donor's currency", H2))
+    story.append(para(H2, "Agreements in the donor's currency"))
     rows = [["Donor", "Agreement", "Cur.", *MONEY_HEAD, "Burn"]]
     for section in figures.sections:
         rows += _agreement_table(section, usd=False, with_donor=True)[1:]
@@ -355,7 +378,7 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     story.append(table)
 
     overdue = [(s, t) for s in figures.sections for t in s.overdue]
-    heading = Paragraph("Overdue tranches", H2)
+    heading = para(H2, "Overdue tranches")
     if overdue:
         rows = [["Donor", "Agreement", "Planned on", "Days overdue", "Amount", "Cur.", "USD"]]
         for section, tranche in overdue:
@@ -377,7 +400,7 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
         )
         story.append(KeepTogether([heading, table]))
     else:
-        story += [heading, Paragraph("No tranche is overdue at the end of the period.", BODY)]
+        story += [heading, para(BODY, "No tranche is overdue at the end of the period.")]
     return _build(meta, story)
 
 
@@ -458,12 +481,12 @@ def _indicator_chart(figures: ProgressFigures) -> Drawing:
 
 def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
     story: list = [
-        Paragraph(f"{meta.title}: {figures.workplan_code}", H1),
-        Paragraph(
+        para(H1, f"{meta.title}: {figures.workplan_code}"),
+        para(
+            SMALL,
             f"{figures.workplan_title}, version {figures.version_number} (approved). "
             f"{figures.quarter_label}: {figures.period_start:%d %b %Y} to "
             f"{figures.period_end:%d %b %Y}. Only verified progress updates count.",
-            SMALL,
         ),
         Spacer(1, 4),
     ]
@@ -488,19 +511,19 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
     story.append(
         KeepTogether(
             [
-                Paragraph("Activities by status", H2),
+                para(H2, "Activities by status"),
                 _table(rows, [180, 80], numeric_from=1, total=True),
             ]
         )
     )
 
-    story.append(Paragraph("Activities", H2))
+    story.append(para(H2, "Activities"))
     rows = [["Code", "Activity", "Lead", "Budget (USD)", "Status", "% complete", "Reported"]]
     for a in figures.activities:
         rows.append(
             [
                 a.code,
-                Paragraph(a.title, CELL),
+                para(CELL, a.title),
                 a.lead,
                 money(a.budget, a.budget_currency),
                 a.status_label,
@@ -523,7 +546,7 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
         _table(rows, [40, 330, 70, 80, 90, 60, 60], numeric_from=3, total=True, text_columns=(4,))
     )
 
-    story.append(Paragraph("Indicators against targets", H2))
+    story.append(para(H2, "Indicators against targets"))
     rows = [
         [
             "Code",
@@ -541,7 +564,7 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
         rows.append(
             [
                 i.code,
-                Paragraph(i.title, CELL),
+                para(CELL, i.title),
                 i.unit,
                 number(i.baseline),
                 number(i.framework_target),
@@ -554,9 +577,9 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
     story.append(_table(rows, [40, 290, 60, 50, 70, 60, 60, 70, 50], numeric_from=3))
 
     late = figures.late_activities
-    heading = Paragraph("Late activities", H2)
+    heading = para(H2, "Late activities")
     if not late:
-        story += [heading, Paragraph("No activity is late at the end of the quarter.", BODY)]
+        story += [heading, para(BODY, "No activity is late at the end of the quarter.")]
     for index, a in enumerate(late):
         why = []
         if a.late_quarters:
@@ -566,18 +589,12 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
         narrative = a.narrative or "No verified progress update."
         block = [heading] if index == 0 else []
         block += [
-            Paragraph(f"<b>{a.code}</b> {_escape(a.title)} ({_escape(a.lead)})", BODY),
-            Paragraph(
-                f"Late: {'; '.join(why)}. Last verified: {a.status_label}, {a.percent} %.", SMALL
-            ),
-            Paragraph(f"<i>Narrative:</i> {_escape(narrative)}", BODY),
+            para(BODY, ("b", a.code), f" {a.title} ({a.lead})"),
+            para(SMALL, f"Late: {'; '.join(why)}. Last verified: {a.status_label}, {a.percent} %."),
+            para(BODY, ("i", "Narrative:"), f" {narrative}"),
         ]
         if a.challenges:
-            block.append(Paragraph(f"<i>Challenges:</i> {_escape(a.challenges)}", BODY))
+            block.append(para(BODY, ("i", "Challenges:"), f" {a.challenges}"))
         block.append(Spacer(1, 4))
         story.append(KeepTogether(block))
     return _build(meta, story)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctportal.spreadsheet_safety import inert_workbook
 from reports.documents.formats import excel_money_format
 from reports.documents.pdf import ReportMeta
 from reports.figures import MONEY_FIELDS, DisbursementFigures, ProgressFigures, Totals
@@ -31,11 +32,12 @@ MONEY_HEAD = [
 ]
 
 
-def _num(value: Decimal | None) -> float | int | None:
-    """Cells hold numbers: whole amounts as int, others as float (Excel has no decimal)."""
+def _num(value: Decimal | None) -> Decimal | int | None:
+    """Cells hold numbers: whole amounts as int, others as the Decimal itself (openpyxl
+    writes its exact digits; a float could add binary noise)."""
     if value is None:
         return None
-    return int(value) if value == value.to_integral() else float(value)
+    return int(value) if value == value.to_integral() else value
 
 
 class _Sheet:
@@ -80,8 +82,9 @@ class _Sheet:
 
 
 def _save(workbook: Workbook) -> bytes:
+    """The file, every text cell (names, titles, narratives people typed) kept as text."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    inert_workbook(workbook).save(buffer)
     return buffer.getvalue()
 
 
