@@ -1,6 +1,8 @@
 """Forms of the projects pages: shape only (types, lengths, choices). The rules live in
 projects.services; views show a service's refusal on the field it names."""
 
+from decimal import Decimal
+
 from django import forms
 
 from ctportal.forms import DateInput
@@ -126,12 +128,18 @@ class IndicatorForm(forms.Form):
     code = forms.CharField(max_length=20, help_text="e.g. I1.1a")
     title = forms.CharField(max_length=400, widget=forms.Textarea(attrs={"rows": 2}))
     unit = forms.CharField(max_length=40, help_text="persons, workshops, requests, ...")
-    baseline = forms.DecimalField(max_digits=14, decimal_places=2, initial=0)
+    baseline = forms.DecimalField(
+        max_digits=14, decimal_places=2, initial=0, required=False, help_text="Empty means 0."
+    )
     target = forms.DecimalField(max_digits=14, decimal_places=2)
     by_sex = forms.BooleanField(label="Report achieved values by sex", required=False)
     by_province = forms.BooleanField(label="Report achieved values by province", required=False)
 
     FIELDS = ("code", "title", "unit", "baseline", "target", "by_sex", "by_province")
+
+    def clean_baseline(self):
+        baseline = self.cleaned_data["baseline"]
+        return Decimal(0) if baseline is None else baseline
 
     @classmethod
     def initial_for(cls, indicator) -> dict:

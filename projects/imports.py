@@ -78,7 +78,7 @@ class _Row:
             return None
         return text
 
-    def number(self, name: str) -> Decimal | None:
+    def decimal(self, name: str) -> Decimal | None:
         value = self.values.get(name)
         if value is None:
             self.fail(name, "required.")
@@ -182,7 +182,7 @@ def expenditure_file_import(*, user, uploaded, name: str) -> ImportReport:
                 project=project,
                 category=_category(row.text("category", max_length=60)),
                 spent_on=row.date("spent_on"),
-                amount=row.number("amount"),
+                amount=row.decimal("amount"),
                 currency=currency.upper() if currency else None,
                 description=row.text("description", required=False) or "",
             )
@@ -219,7 +219,7 @@ def exchange_rate_file_import(*, user, uploaded, name: str) -> ImportReport:
             services.ExchangeRateInput(
                 currency=currency.upper() if currency else None,
                 month=row.date("month", month_only=True),
-                usd_per_unit=row.number("usd_per_unit"),
+                usd_per_unit=row.decimal("usd_per_unit"),
                 source=row.text("source", max_length=200) or "",
             )
         )
