@@ -199,3 +199,16 @@ def test_assert_accessible_passes_a_clean_page_and_keeps_a_screenshot_per_width(
     assert sorted(p.name for p in folder.glob("*.png")) == ["01-clean-1366.png", "02-clean-390.png"]
     # The viewport is given back as it was.
     assert blank.viewport_size == {"width": 1366, "height": 900}
+
+
+def test_assert_accessible_still_runs_under_a_strict_content_security_policy(blank):
+    # The portal is getting a CSP without 'unsafe-inline' or 'unsafe-eval'; axe must still
+    # run there, so it is evaluated through the DevTools protocol, not a <script> tag.
+    blank.set_content(
+        """<!doctype html><html lang="en"><head>
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+        <title>Strict</title></head><body><main><h1>Strict</h1>
+        <input id="nolabel"></main></body></html>"""
+    )
+    message = failure_of(lambda: assert_accessible(blank, "strict-csp"))
+    assert "label [critical] Form elements must have labels: #nolabel" in message
