@@ -54,6 +54,10 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def rows_with_problems(self) -> int:
+        return len({problem.row for problem in self.problems})
+
 
 class _Row:
     """One file row being read: its values so far, and what was wrong with its cells."""

@@ -49,6 +49,11 @@ class ProjectListView(LoginRequiredMixin, ListView):
         )
         context["sort"] = self.sort
         context["sort_columns"] = sort_columns(self.sort)
+        context["sort_choices"] = [
+            (f"{prefix}{name}", f"{SORT_LABELS[name]} ({direction})")
+            for name in PROJECT_SORTS
+            for prefix, direction in (("", "ascending"), ("-", "descending"))
+        ]
         context["can_manage_projects"] = access.is_manager(self.request.user)
         context["can_manage_money"] = access.can_manage_money(self.request.user)
         return context

@@ -173,6 +173,36 @@ def test_budget_grid_shows_each_error_under_its_row_and_field_and_saves_nothing(
     assert lines(project) == [("training", 2023, Decimal("100000.00"), "USD")]
 
 
+def test_a_removed_line_stays_removed_when_the_grid_comes_back_with_errors(project, manager_client):
+    saved = BudgetLineFactory(project=project, category="training", year=2023)
+
+    response = manager_client.post(
+        reverse("projects:budget", args=["P1"]),
+        grid(
+            [
+                {
+                    "line": saved.pk,
+                    "category": "training",
+                    "year": "2023",
+                    "amount": "100000.00",
+                    "currency": "USD",
+                    "DELETE": "on",
+                },
+                {"category": "travel", "year": "2030", "amount": "1", "currency": "USD"},
+            ],
+            initial=1,
+            reason="Moved to travel",
+        ),
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'aria-label="Budget line, row 1" hidden>' in html
+    assert 'aria-label="Budget line, row 2">' in html
+    assert 'name="budget-0-DELETE" class="form-check-input" id="id_budget-0-DELETE" checked' in html
+    assert BudgetLine.objects.filter(pk=saved.pk).exists()
+
+
 def test_budget_grid_refuses_a_line_of_another_project(project, manager_client):
     other = BudgetLineFactory(category="training", year=2023)
 
