@@ -38,6 +38,7 @@ run: demo ## serve the portal with demo data at http://$(HOST):$(PORT), with a C
 	trap 'kill -TERM $$celery_pid 2>/dev/null; wait $$celery_pid 2>/dev/null; echo "Celery worker stopped."' EXIT; \
 	trap 'exit 130' INT TERM; \
 	echo "Celery worker and beat: pid $$celery_pid, log var/celery.log"; \
+	echo "CT Portal: http://$(HOST):$(PORT)/ (demo logins above)"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP) ## run the test suite (DATABASE_URL picks the database; SQLite by default)

@@ -29,7 +29,9 @@ _NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("nav_my_activities", "My activities", ("workplans:my-activities",)),
     ("nav_reviews", "Review queue", ("workplans:review-list",)),
     ("nav_meetings", "EWG meetings", ("workplans:meeting-list", "meetings:meeting-list")),
-    ("nav_funding", "Funding", ("donors:agreement-list", "donors:funding", "donors:dashboard")),
+    # The section's root (/funding/), so that every funding page, the agreements list
+    # included, marks it, and every role with money can open it.
+    ("nav_funding", "Funding", ("donors:dashboard",)),
     ("nav_reports", "Reports", ("reports:report-list",)),
 )
 

@@ -7,6 +7,8 @@ from ctportal import views
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links; send them to the icon.
+    path("favicon.ico", views.favicon, name="favicon"),
     # Signed-in users who open the sign-in page go straight to their home page.
     path(
         "accounts/login/",

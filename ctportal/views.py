@@ -6,11 +6,13 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db import connection
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -34,6 +36,27 @@ class Figure:
     url: str = ""
     usd: bool = False
     attention: bool = False
+
+
+def _url(name: str, *args, fragment: str = "", **query) -> str:
+    """The page a figure counts, or "" while that page does not exist yet (its URL name
+    does not resolve), so a tile never links to a 404."""
+    try:
+        url = reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+    if query:
+        url += "?" + urlencode(query)
+    return url + (f"#{fragment}" if fragment else "")
+
+
+def _agreements_url(user) -> str:
+    """Managers keep the agreements list; others see their agreements on the dashboard."""
+    if access.can_manage_money(user):
+        for name in ("donors:agreement-list", "donors:agreement-manage-list"):
+            if url := _url(name):
+                return url
+    return _url("donors:dashboard", fragment="agreements")
 
 
 def home_figures(*, user) -> list[Figure]:
@@ -65,31 +88,60 @@ def home_figures(*, user) -> list[Figure]:
                 filter=Q(received_date__isnull=True, planned_date__lt=timezone.localdate()),
             ),
         )
+        agreements_url = _agreements_url(user)
         figures += [
-            Figure("Funding agreements", committed["count"]),
-            Figure("Committed (USD)", committed["usd"], usd=True),
-            Figure("Received (USD)", tranches["received"], usd=True),
-            Figure("Overdue tranches", tranches["overdue"], attention=tranches["overdue"] > 0),
+            Figure("Funding agreements", committed["count"], agreements_url),
+            Figure("Committed (USD)", committed["usd"], agreements_url, usd=True),
+            Figure(
+                "Received (USD)",
+                tranches["received"],
+                _url("donors:tranche-list", status="received"),
+                usd=True,
+            ),
+            Figure(
+                "Overdue tranches",
+                tranches["overdue"],
+                _url("donors:tranche-list", status="overdue"),
+                attention=tranches["overdue"] > 0,
+            ),
         ]
 
     if role in (Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT):
         versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
         waiting = versions.filter(status=WorkplanVersion.Status.SUBMITTED).count()
+        # The workplan list shows every version with its status (it has no status filter).
         figures.append(
-            Figure("Workplan versions awaiting EWG approval", waiting, attention=waiting > 0)
+            Figure(
+                "Workplan versions awaiting EWG approval",
+                waiting,
+                _url("workplans:workplan-list"),
+                attention=waiting > 0,
+            )
         )
 
     if role == Role.PROGRAMME_MANAGER:
         to_verify = ProgressUpdate.objects.filter(state=ProgressUpdate.State.SUBMITTED).count()
         figures.append(
-            Figure("Progress updates awaiting verification", to_verify, attention=to_verify > 0)
+            Figure(
+                "Progress updates awaiting verification",
+                to_verify,
+                _url("workplans:review-list"),
+                attention=to_verify > 0,
+            )
         )
 
     if role == Role.EWG_SECRETARIAT:
-        meetings = EwgMeeting.objects.aggregate(count=Count("pk"), last=Max("date"))
-        figures.append(Figure("EWG meetings recorded", meetings["count"]))
-        if meetings["last"]:
-            figures.append(Figure("Latest EWG meeting", f"{meetings['last']:%d %b %Y}"))
+        count = EwgMeeting.objects.count()
+        figures.append(Figure("EWG meetings recorded", count, _url("workplans:meeting-list")))
+        latest = EwgMeeting.objects.order_by("-date", "-pk").values_list("pk", "date").first()
+        if latest:
+            figures.append(
+                Figure(
+                    "Latest EWG meeting",
+                    f"{latest[1]:%d %b %Y}",
+                    _url("workplans:meeting-detail", latest[0]),
+                )
+            )
 
     if role == Role.COUNTERPART_STAFF:
         org = access.organisation_of(user)
@@ -108,19 +160,35 @@ def home_figures(*, user) -> list[Figure]:
                 distinct=True,
             ),
         )
+        my_activities = _url("workplans:my-activities")
         figures += [
-            Figure("Activities your organisation leads (approved workplans)", led["activities"]),
+            Figure(
+                "Activities your organisation leads (approved workplans)",
+                led["activities"],
+                my_activities,
+            ),
             Figure(
                 "Progress updates in draft or returned",
                 led["to_finish"],
+                my_activities,
                 attention=led["to_finish"] > 0,
             ),
         ]
 
     if role == Role.ADMINISTRATOR:
+        User = get_user_model()
+        users_url = _url(f"admin:{User._meta.app_label}_{User._meta.model_name}_changelist")
         figures += [
-            Figure("Active users", get_user_model().objects.filter(is_active=True).count()),
-            Figure("Organisations", Organisation.objects.count()),
+            Figure(
+                "Active users",
+                User.objects.filter(is_active=True).count(),
+                f"{users_url}?is_active__exact=1" if users_url else "",
+            ),
+            Figure(
+                "Organisations",
+                Organisation.objects.count(),
+                _url("admin:organisations_organisation_changelist"),
+            ),
         ]
     return figures
 
@@ -142,3 +210,10 @@ def healthz(request: HttpRequest) -> HttpResponse:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers request on their own, is the portal's SVG icon; the
+    address is resolved per request, as the static files' manifest names it."""
+    return HttpResponseRedirect(static("img/favicon.svg"))

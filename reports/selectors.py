@@ -8,7 +8,8 @@ progress reports of the workplans they may see; nobody else any.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from organisations import access
 from organisations.models import Organisation, Role
@@ -34,10 +35,46 @@ def visible_reports(user, queryset: QuerySet[Report]) -> QuerySet[Report]:
     return queryset.none()
 
 
-def report_list(*, user, filters: dict | None = None) -> QuerySet[Report]:
-    """The reports `user` may see, newest period first, with their scope and requester.
+# The list's columns and what each sorts by; ties keep the default order below.
+REPORT_SORTS: dict[str, tuple[str, ...]] = {
+    "report": ("kind",),
+    "scope": ("scope_sort",),
+    "period": ("period_end",),
+    "status": ("status",),
+}
+DEFAULT_ORDER = ("-period_end", "kind", "donor__short_name", "workplan__code", "-pk")
 
-    filters: kind, status, donor, workplan (empty values are ignored).
+
+def _search_q(search: str) -> Q:
+    """A report whose kind, scope (donor or workplan) or requester matches any of the words."""
+    q = Q()
+    for word in search.split():
+        match = (
+            Q(donor__short_name__icontains=word)
+            | Q(donor__name__icontains=word)
+            | Q(workplan__code__icontains=word)
+            | Q(workplan__title__icontains=word)
+            | Q(requested_by__username__icontains=word)
+            | Q(requested_by__first_name__icontains=word)
+            | Q(requested_by__last_name__icontains=word)
+        )
+        kinds = [value for value, label in Report.Kind.choices if word.lower() in label.lower()]
+        if kinds:
+            match |= Q(kind__in=kinds)
+        if word.lower() in "all donors":
+            match |= Q(kind=Report.Kind.DISBURSEMENT, donor__isnull=True)
+        q &= match
+    return q
+
+
+def report_list(
+    *, user, filters: dict | None = None, search: str = "", sort: str = ""
+) -> QuerySet[Report]:
+    """The reports `user` may see, newest period first unless `sort` names a column of
+    REPORT_SORTS ("-" first for descending), with their scope and requester.
+
+    filters: kind, status, donor, workplan (empty values are ignored); search: words that
+    must each match the kind, the donor, the workplan or who asked for it.
     """
     queryset = visible_reports(
         user, Report.objects.select_related("donor", "workplan", "requested_by")
@@ -46,7 +83,18 @@ def report_list(*, user, filters: dict | None = None) -> QuerySet[Report]:
         value = (filters or {}).get(name)
         if value not in (None, ""):
             queryset = queryset.filter(**{name: value})
-    return queryset.order_by("-period_end", "kind", "donor__short_name", "workplan__code", "-pk")
+    if search.strip():
+        queryset = queryset.filter(_search_q(search))
+    fields = REPORT_SORTS.get(sort.removeprefix("-"))
+    if fields is None:
+        return queryset.order_by(*DEFAULT_ORDER)
+    if "scope_sort" in fields:
+        # As the list shows the scope: the workplan's code, the donor, or "All donors".
+        queryset = queryset.annotate(
+            scope_sort=Coalesce("workplan__code", "donor__short_name", Value("All donors"))
+        )
+    prefix = "-" if sort.startswith("-") else ""
+    return queryset.order_by(*(prefix + field for field in fields), *DEFAULT_ORDER)
 
 
 def report_get(*, user, pk: int) -> Report:

@@ -28,12 +28,42 @@ def _report_or_404(user, pk: int) -> Report:
         raise Http404("No such report.") from exc
 
 
+# The list's columns, in page order: (sort key, label).
+COLUMNS = (
+    ("report", "Report"),
+    ("scope", "Scope"),
+    ("period", "Period"),
+    ("status", "Status"),
+)
+DEFAULT_SORT = "-period"
+
+
+def sort_headers(sort: str) -> dict[str, dict]:
+    """Each column's header: the `sort` its link sets (the current column's link turns
+    the order round) and, on the current column, its aria-sort."""
+    current = sort or DEFAULT_SORT
+    headers = {}
+    for key, label in COLUMNS:
+        active = current.removeprefix("-") == key
+        descending = active and current.startswith("-")
+        headers[key] = {
+            "key": key,
+            "label": label,
+            "sort": f"-{key}" if active and not descending else key,
+            "aria_sort": ("descending" if descending else "ascending") if active else "",
+        }
+    return headers
+
+
 def _list_context(request, form=None) -> dict:
     user = request.user
     filters = {name: request.GET.get(name, "") for name in ("kind", "status")}
-    page = Paginator(selectors.report_list(user=user, filters=filters), 25).get_page(
-        request.GET.get("page")
-    )
+    search = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", "")
+    if sort.removeprefix("-") not in selectors.REPORT_SORTS:
+        sort = ""
+    reports = selectors.report_list(user=user, filters=filters, search=search, sort=sort)
+    page = Paginator(reports, 25).get_page(request.GET.get("page"))
     kinds = selectors.report_kinds_for(user=user)
     subscribed = selectors.subscription_kinds(user=user)
     can_request = services.can_request_reports(user)
@@ -41,6 +71,9 @@ def _list_context(request, form=None) -> dict:
         "page_obj": page,
         "reports": page.object_list,
         "filters": filters,
+        "search": search,
+        "sort": sort,
+        "columns": sort_headers(sort),
         "kinds": [(k, label) for k, label in Report.Kind.choices if k in kinds],
         "statuses": Report.Status.choices,
         "can_request": can_request,

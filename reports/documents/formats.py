@@ -2,7 +2,14 @@
 
 from decimal import Decimal
 
+from django.utils.translation import ngettext
+
 from ctportal.money import MINOR_UNITS
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """1 activity, 3 activities."""
+    return f"{count} {ngettext(singular, plural, count)}"
 
 
 def money(amount: Decimal | None, currency: str = "USD") -> str:

@@ -27,7 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from reports.documents.formats import money, number, percent, ratio
+from reports.documents.formats import counted, money, number, percent, ratio
 from reports.figures import DisbursementFigures, DonorSection, ProgressFigures, Totals
 
 PAGE = landscape(A4)
@@ -302,7 +302,7 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     summary = [
         ["Total (USD)", *MONEY_HEAD, "Burn rate"],
         [
-            f"{figures.agreement_count} agreements",
+            counted(figures.agreement_count, "agreement", "agreements"),
             *_totals_line(totals, "USD"),
             ratio(totals.burn_rate),
         ],
@@ -534,7 +534,7 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
     rows.append(
         [
             "Total",
-            f"{len(figures.activities)} activities",
+            counted(len(figures.activities), "activity", "activities"),
             "",
             money(sum((a.budget for a in figures.activities), Decimal(0))),
             "",

@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ctportal.spreadsheet_safety import inert_workbook
-from reports.documents.formats import excel_money_format
+from reports.documents.formats import counted, excel_money_format
 from reports.documents.pdf import ReportMeta
 from reports.figures import MONEY_FIELDS, DisbursementFigures, ProgressFigures, Totals
 
@@ -240,7 +240,7 @@ def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
     sheet.row(
         [
             "Total",
-            f"{len(figures.activities)} activities",
+            counted(len(figures.activities), "activity", "activities"),
             None,
             sum((a.budget for a in figures.activities), Decimal(0)),
             "USD",
