@@ -1,12 +1,14 @@
 """Forms of the money pages: the budget grid, expenditures, exchange rates and uploads.
-Shape only; the money rules (periods, precision, rates) are the services'."""
+Shape here; the money rules (periods, precision, rates) are the services', which the
+expenditure form asks in clean() so that every broken rule shows at once."""
 
 from django import forms
 from django.forms import formset_factory
 
-from ctportal.forms import DateInput
+from ctportal.forms import DateInput, add_service_error
 from ctportal.money import Currency
 from projects.models import BudgetCategory, Expenditure, Project
+from projects.services import expenditure_problems
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -77,6 +79,19 @@ class ExpenditureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = projects
         self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+
+    def clean(self):
+        cleaned = super().clean()
+        problems, _ = expenditure_problems(
+            project=cleaned.get("project"),
+            category=cleaned.get("category") or None,
+            spent_on=cleaned.get("spent_on"),
+            amount=cleaned.get("amount"),
+            currency=cleaned.get("currency") or None,
+        )
+        for problem in problems:
+            add_service_error(self, problem)
+        return cleaned
 
     @classmethod
     def initial_for(cls, expenditure: Expenditure) -> dict:

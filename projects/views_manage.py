@@ -16,7 +16,7 @@ from django.views import View
 from ctportal.forms import add_service_error
 from organisations import access
 from projects import selectors, services
-from projects.forms import IndicatorForm, OutcomeForm, OutputForm, ProjectForm
+from projects.forms_manage import IndicatorForm, OutcomeForm, OutputForm, ProjectForm
 from projects.models import Project
 
 
@@ -70,12 +70,12 @@ class ProjectUpdateView(LoginRequiredMixin, View):
 
     def get(self, request, code):
         project = managed_project(request, code)
-        form = ProjectForm(initial=ProjectForm.initial_for(project))
+        form = ProjectForm(initial=ProjectForm.initial_for(project), project=project)
         return render(request, self.template_name, {"form": form, "project": project})
 
     def post(self, request, code):
         project = managed_project(request, code)
-        form = ProjectForm(request.POST)
+        form = ProjectForm(request.POST, project=project)
         if form.is_valid():
             try:
                 services.project_update(project=project, user=request.user, **form.cleaned_data)

@@ -19,7 +19,7 @@ from ctportal.spreadsheets import XLSX_CONTENT_TYPE
 from organisations import access
 from projects import selectors, services
 from projects.exceptions import RowErrors
-from projects.forms import ReasonForm
+from projects.forms_manage import ReasonForm
 from projects.forms_money import (
     BudgetFormSet,
     ExpenditureForm,

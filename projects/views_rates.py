@@ -10,7 +10,7 @@ from django.views import View
 from ctportal.forms import add_service_error
 from ctportal.history import history_for
 from projects import selectors, services
-from projects.forms import ReasonForm
+from projects.forms_manage import ReasonForm
 from projects.forms_money import ExchangeRateFilterForm, ExchangeRateForm
 from projects.views_money import PAGE_SIZE, MoneyManagerMixin
 

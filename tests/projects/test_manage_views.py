@@ -142,6 +142,19 @@ def test_project_create_shows_the_services_refusal_on_its_field_and_saves_nothin
     assert list(Project.objects.values_list("code", flat=True)) == ["P1"]
 
 
+def test_project_form_shows_a_broken_rule_together_with_a_missing_field(world, manager_client):
+    data = project_post(world, code="P1", end_date="2023-12-31")
+    del data["sub_programme"]
+
+    response = manager_client.post(reverse("projects:project-create"), data)
+
+    assert response.status_code == 400
+    assert errors_of(response, "id_sub_programme") == "This field is required."
+    # The first rule the project breaks is shown in the same pass.
+    assert errors_of(response, "id_code") == "Another project already has the code P1."
+    assert list(Project.objects.values_list("code", flat=True)) == ["P1"]
+
+
 def test_project_form_offers_multi_selects_as_labelled_checkbox_groups(world, manager_client):
     html = manager_client.get(reverse("projects:project-create")).content.decode()
 

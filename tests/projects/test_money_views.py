@@ -328,6 +328,29 @@ def test_expenditure_refusals_show_on_their_field_and_write_nothing(
     assert not Expenditure.objects.exists()
 
 
+def test_every_rule_an_expenditure_breaks_is_shown_at_once(project, manager_client):
+    response = manager_client.post(
+        reverse("projects:expenditure-create", args=["P1"]),
+        {
+            "project": project.pk,
+            "category": "training",
+            "spent_on": "2019-02-01",
+            "amount": "0",
+            "currency": "EUR",
+        },
+    )
+
+    assert response.status_code == 400
+    assert errors_of(response, "id_amount") == "An expenditure must be greater than zero."
+    assert errors_of(response, "id_spent_on") == (
+        "01 February 2019 is outside the project&#x27;s period (01 Jul 2022 - 30 Jun 2025)."
+    )
+    assert errors_of(response, "id_currency") == (
+        "No exchange rate to USD is recorded for EUR in or before February 2019."
+    )
+    assert not Expenditure.objects.exists()
+
+
 def test_correcting_an_expenditure_needs_a_reason_and_keeps_it_in_the_history(
     project, manager_client, manager
 ):
