@@ -28,6 +28,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
 from ctportal.spreadsheet_safety import inert_workbook
+from ctportal.xlsx_safety import XlsxRefused, xlsx_check
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_MAX_ROWS = 1000
@@ -143,8 +144,13 @@ def read_xlsx(
     The workbook is opened read-only (rows are streamed, not all loaded) with cached
     values instead of formulas. A file that is not XLSX, or whose header row does not
     fit `columns`, raises SpreadsheetError here; too many rows raises it while iterating.
-    The workbook is closed once the rows are exhausted.
+    The workbook is closed once the rows are exhausted. The archive is checked first
+    (ctportal.xlsx_safety), so a file that would inflate past its limits is never opened.
     """
+    try:
+        xlsx_check(file)
+    except XlsxRefused as error:
+        raise SpreadsheetError(str(error)) from error
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
         sheet = workbook.worksheets[0]

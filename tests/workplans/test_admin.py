@@ -338,7 +338,8 @@ def test_meeting_documents_are_filed_through_the_service(manager_client):
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["file"] == [
-        "Only PDF, PNG, JPEG, Word (DOCX) and Excel (XLSX) files are accepted (it looks like EXE)."
+        "Only PDF, PNG, JPEG, Word (DOCX) and Excel (XLSX) files are accepted (it looks like EXE). "
+        "Word and Excel files with macros are not."
     ]
     response = manager_client.post(
         reverse("admin:workplans_meetingdocument_add"),
