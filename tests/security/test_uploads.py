@@ -296,6 +296,25 @@ def test_an_api_request_over_the_limit_gets_the_documented_error_shape(client):
     assert response.json()["error"]["code"] == "request_too_large"
 
 
+def test_a_json_body_over_the_field_limit_is_refused_before_it_is_parsed(client):
+    # DRF parses JSON in memory whole and does not apply Django's field limit itself.
+    response = client.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        b"",
+        content_type="application/json",
+        CONTENT_LENGTH=str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+        **{"wsgi.input": _Unreadable()},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "request_too_large",
+        "message": "The request is too large: at most 2.5 MB may be sent at once "
+        "(and 10.0 MB per file).",
+        "fields": {},
+    }
+
+
 def test_a_body_at_the_limit_passes_and_one_byte_more_is_refused(client, settings):
     body = "username=someone&password=wrong"
     settings.REQUEST_MAX_BODY_SIZE = len(body)
