@@ -27,7 +27,7 @@ demo: migrate ## load the demo data (idempotent)
 	$(BIN)/python manage.py load_demo
 
 run: demo ## serve the portal with demo data at http://$(HOST):$(PORT), with a Celery worker and beat
-	$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py demo_logins --address http://$(HOST):$(PORT)/
 	@# The worker (with beat, reading the schedules from the database) runs in the
 	@# background on the broker the settings name: Redis when REDIS_URL is set, else
 	@# kombu's filesystem transport under var/. It stops when runserver stops.

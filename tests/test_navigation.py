@@ -3,11 +3,14 @@ page belongs to, the favicon, the sign-in page's sentence, and plurals."""
 
 import datetime
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.urls import reverse
 from lxml import html
 
@@ -286,3 +289,24 @@ def test_lists_say_one_thing_in_the_singular(client, world):
     assert "1 project matches the filters." in " ".join(page.text.split())
     page = client.get(reverse("donors:tranche-list"), {"status": "received"})
     assert "1 tranche." in page.text
+
+
+# --- make run says where it serves ------------------------------------------------------
+
+
+def test_demo_logins_prints_the_address_it_is_given(capsys, db):
+    call_command("demo_logins", address="http://127.0.0.1:8101")
+    assert "Portal: http://127.0.0.1:8101/   Admin: http://127.0.0.1:8101/admin/" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_prints_and_serves_the_port_it_is_given():
+    root = Path(__file__).resolve().parents[1]
+    dry_run = subprocess.run(
+        ["make", "-n", "run", "PORT=8101"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "demo_logins --address http://127.0.0.1:8101/" in dry_run
+    assert 'echo "CT Portal: http://127.0.0.1:8101/ (demo logins above)"' in dry_run
+    assert dry_run.rstrip().endswith("manage.py runserver 127.0.0.1:8101")
