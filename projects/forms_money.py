@@ -119,6 +119,7 @@ class ExchangeRateFilterForm(forms.Form):
         required=False,
     )
     sort = forms.ChoiceField(
+        label="Order",
         choices=[("-month", "Newest month first"), ("month", "Oldest month first")],
         required=False,
     )
