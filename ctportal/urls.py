@@ -24,3 +24,6 @@ urlpatterns = [
     path("account/", include("organisations.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ a server error keeps the API's JSON error shape.
+handler500 = "ctportal.api.views.server_error"

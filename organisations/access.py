@@ -4,6 +4,7 @@ Objects a user may not see are filtered out of querysets (a page gets a 404), an
 actions a user may not take raise PermissionDenied (a 403). Nothing else decides.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -62,6 +63,12 @@ def donor_of(user) -> Organisation | None:
     if not is_donor_viewer(user):
         return None
     return organisation_of(user)
+
+
+def must_use_second_factor(user) -> bool:
+    """Roles named in CTPORTAL_REQUIRE_OTP_FOR (programme managers and administrators) sign
+    in with a one-time code as well as their password; anyone else may choose to."""
+    return role_of(user) in settings.CTPORTAL_REQUIRE_OTP_FOR
 
 
 def require(allowed: bool, message: str = "You may not do this.") -> None:

@@ -22,6 +22,7 @@ from organisations.services import (
     organisation_update,
     organisation_validate,
 )
+from organisations.signin import signin_unlock
 from organisations.tokens import api_token_revoke
 
 User = get_user_model()
@@ -185,6 +186,16 @@ class PortalUserAdmin(UserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in (forget failed attempts) of the selected users")
+    def unlock_sign_in(self, request, queryset):
+        removed = sum(signin_unlock(username=user.get_username()) for user in queryset)
+        self.message_user(
+            request,
+            f"{queryset.count()} user(s) may sign in again "
+            f"({removed} record(s) of failed attempts removed).",
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Membership:
@@ -212,7 +223,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
     """Administrators see every token (never its key) and can revoke one, e.g. when a laptop
     is lost; tokens are created only by their owner on /account/tokens/."""
 
-    list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["name", "prefix", "user__username"]

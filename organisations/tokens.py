@@ -2,13 +2,16 @@
 
 A key is shown once, when it is created; only its SHA-256 digest is stored. Keys are 240
 random bits, so a fast digest is enough (nobody can guess one to test against the
-digest), and looking a key up by its digest takes one indexed query.
+digest), and looking a key up by its digest takes one indexed query. Every token expires
+on a date its owner chooses when creating it (API_TOKEN_EXPIRY_DAYS_DEFAULT days unless
+they say otherwise, at most API_TOKEN_EXPIRY_DAYS_MAX).
 """
 
 import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -25,8 +28,28 @@ MAX_ACTIVE_TOKENS = 20
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 
 
+class ApiTokenExpired(Exception):
+    """The key is a real, unrevoked token whose expiry date has passed."""
+
+    def __init__(self, expires_at: datetime.datetime):
+        super().__init__(f"expired at {expires_at.isoformat()}")
+        self.expires_at = expires_at
+
+
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_expiry_days_default() -> int:
+    return settings.API_TOKEN_EXPIRY_DAYS_DEFAULT
+
+
+def api_token_expiry_days_max() -> int:
+    return settings.API_TOKEN_EXPIRY_DAYS_MAX
+
+
+def _active(queryset: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+    return queryset.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 def api_token_list(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
@@ -35,9 +58,27 @@ def api_token_list(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
-    """A named token of an active user (at most MAX_ACTIVE_TOKENS active, names unique among
-    them); returns the token and its key, which is never shown again."""
+def api_token_create(
+    *, user: AbstractBaseUser, name: str, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A named token of an active user that expires after 1 to API_TOKEN_EXPIRY_DAYS_MAX days
+    (at most MAX_ACTIVE_TOKENS active, names unique among them); returns the token and its
+    key, which is never shown again."""
+    if expires_in_days is None:
+        expires_in_days = api_token_expiry_days_default()
+    longest = api_token_expiry_days_max()
+    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int):
+        raise DomainError(
+            "Enter the number of days as a whole number.",
+            field="expires_in_days",
+            code="invalid",
+        )
+    if not 1 <= expires_in_days <= longest:
+        raise DomainError(
+            f"A token lasts from 1 to {longest} days.",
+            field="expires_in_days",
+            code="expiry_out_of_range",
+        )
     name = (name or "").strip()
     if not name:
         raise DomainError(
@@ -49,7 +90,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
         raise DomainError("An inactive user cannot hold API tokens.", code="inactive_user")
     # Lock the user's row so two requests cannot both pass the limit.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-    active = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    active = _active(ApiToken.objects.filter(user=user))
     if active.filter(name__iexact=name).exists():
         raise DomainError(
             f"You already have an active token named {name}.", field="name", code="duplicate_name"
@@ -62,7 +103,11 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
         )
     key = KEY_PREFIX + secrets.token_urlsafe(30)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=key[:PREFIX_LENGTH], key_hash=_digest(key)
+        user=user,
+        name=name,
+        prefix=key[:PREFIX_LENGTH],
+        key_hash=_digest(key),
+        expires_at=timezone.now() + datetime.timedelta(days=expires_in_days),
     )
     return token, key
 
@@ -79,8 +124,9 @@ def api_token_revoke(*, token: ApiToken, user: AbstractBaseUser) -> ApiToken:
 
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:
-    """The active token with this key, of an active user, with its user; None otherwise.
-    Records when it was last used (at most once a minute)."""
+    """The unrevoked token with this key, of an active user, with its user; None otherwise,
+    and ApiTokenExpired past its expiry date. Records when it was last used (at most once a
+    minute)."""
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
     token = (
@@ -91,6 +137,8 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
     if token is None:
         return None
     now = timezone.now()
+    if token.expires_at <= now:
+        raise ApiTokenExpired(token.expires_at)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -1,6 +1,8 @@
-"""The signed-in user's own account pages: API tokens for their scripts."""
+"""The signed-in user's own account pages: API tokens for their scripts (two-step sign-in:
+views_otp)."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -17,6 +19,18 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         label="Name",
         help_text="What the token is for, e.g. “monthly disbursement export”.",
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days)",
+        required=False,
+        min_value=1,
+        max_value=settings.API_TOKEN_EXPIRY_DAYS_MAX,
+        initial=settings.API_TOKEN_EXPIRY_DAYS_DEFAULT,
+        help_text=(
+            f"From 1 to {settings.API_TOKEN_EXPIRY_DAYS_MAX} days "
+            f"({settings.API_TOKEN_EXPIRY_DAYS_DEFAULT} if left empty); the token stops working "
+            "then. Make a new one before it does."
+        ),
     )
 
 
@@ -45,7 +59,11 @@ class ApiTokenListView(LoginRequiredMixin, View):
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
-                token, key = api_token_create(user=request.user, name=form.cleaned_data["name"])
+                token, key = api_token_create(
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    expires_in_days=form.cleaned_data["expires_in_days"],
+                )
             except ValidationError as error:
                 add_service_error(form, error)
             else:

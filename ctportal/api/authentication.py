@@ -1,10 +1,13 @@
-"""`Authorization: Token <key>` with a user's named, revocable API tokens."""
+"""`Authorization: Token <key>` with a user's named, revocable, expiring API tokens.
+
+A token needs no second factor: a script holds it, and its owner created it after signing
+in with theirs (or with it, on the token endpoint)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from organisations.tokens import api_token_authenticate
+from organisations.tokens import ApiTokenExpired, api_token_authenticate
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -22,7 +25,14 @@ class ApiTokenAuthentication(BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("The token is not a valid key.") from None
-        token = api_token_authenticate(key=key)
+        try:
+            token = api_token_authenticate(key=key)
+        except ApiTokenExpired as expired:
+            raise exceptions.AuthenticationFailed(
+                f"The token expired on {expired.expires_at:%Y-%m-%d %H:%M} UTC; "
+                "create a new one at /account/tokens/.",
+                code="token_expired",
+            ) from None
         if token is None:
             raise exceptions.AuthenticationFailed("The token is unknown or has been revoked.")
         return token.user, token

@@ -8,18 +8,28 @@
 each input that is wrong (empty when the error is not about one field). Django
 ValidationErrors raised by services (DomainError) become 400s like DRF's own validation
 errors; a stale edit (code "stale_revision") is a 409; Django's PermissionDenied a 403; an
-object the caller may not see (Http404, DoesNotExist) a 404.
+object the caller may not see (Http404, DoesNotExist) a 404. Anything else is a bug: a 500
+with code "server_error" and no detail (the traceback goes to the log, never to the client).
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.signals import got_request_exception
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
+
+logger = logging.getLogger("ctportal.api")
+
+SERVER_ERROR_MESSAGE = (
+    "Something went wrong on the portal's side. It has been logged; try again later, and "
+    "tell the portal's administrators if it goes on."
+)
 
 # Domain codes that mean "someone else changed it first", not "your input is wrong".
 CONFLICT_CODES = frozenset({"stale_revision", "already_exists"})
@@ -114,7 +124,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        return _server_error(exc, context)
     set_rollback()
 
     if isinstance(exc, DomainValidationError):
@@ -140,3 +150,20 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         body = error_body(code="error", message=str(exc))
     response.data = body
     return response
+
+
+def _server_error(exc: Exception, context: dict) -> Response:
+    """An unhandled exception in an API view: logged with its traceback, answered in the
+    error shape (DRF would let it become Django's HTML 500 page)."""
+    request = context.get("request")
+    django_request = getattr(request, "_request", request)
+    logger.error(
+        "Internal Server Error: %s",
+        getattr(django_request, "path", "?"),
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": django_request},
+    )
+    # As Django does for any unhandled exception (error reporting, the test client).
+    got_request_exception.send(sender=None, request=django_request)
+    set_rollback()
+    return Response(error_body(code="server_error", message=SERVER_ERROR_MESSAGE), status=500)

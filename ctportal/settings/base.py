@@ -1,8 +1,10 @@
 """Settings shared by every environment; each value comes from the environment."""
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -30,6 +32,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "ctportal",
     "organisations",
     "projects",
@@ -42,14 +48,19 @@ MIDDLEWARE = [
     # First: an over-size body is refused before anything (CSRF included) reads it.
     "ctportal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "organisations.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into organisations.signin's answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ctportal.urls"
@@ -81,15 +92,84 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every password while the account or address is locked out.
+    "organisations.signin.SignInBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Reverse proxies of ours in front of the portal (nginx: 1). 0 means REMOTE_ADDR is the
+# client; more means X-Forwarded-For is read that many addresses from its right. The API's
+# throttles and the sign-in lockout both use it (ctportal.api.throttles.client_address).
+# AXES_IPWARE_PROXY_COUNT is read too, for those who know django-axes' name for it.
+NUM_PROXIES = env.int("NUM_PROXIES", default=env.int("AXES_IPWARE_PROXY_COUNT", default=0))
+
+# Sign-in lockout (organisations.signin): an account after AXES_FAILURE_LIMIT failures, an
+# address (maybe a whole office behind a NAT) after CTPORTAL_ADDRESS_FAILURE_LIMIT, each for
+# AXES_COOLOFF_MINUTES after the latest failure.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+CTPORTAL_ADDRESS_FAILURE_LIMIT = env.int("CTPORTAL_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "organisations.signin.SignInAttemptHandler"
+AXES_LOCKOUT_CALLABLE = "organisations.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ctportal.api.throttles.client_address"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
+# Request bodies hold passwords: axes keeps no copy of them.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp_code", "code"]
+
+# Second factor (organisations.otp): these roles must sign in with a one-time code; anyone
+# else may turn it on. Empty in the test settings (tests turn it on where they test it).
+CTPORTAL_REQUIRE_OTP_FOR = env.list(
+    "CTPORTAL_REQUIRE_OTP_FOR", default=["programme_manager", "administrator"]
+)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="CT Portal")
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (each request starts the time
+# again) and with the browser; never the 14 days of Django's default.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# API tokens expire: the creator picks 1 to API_TOKEN_EXPIRY_DAYS_MAX days.
+API_TOKEN_EXPIRY_DAYS_DEFAULT = env.int("API_TOKEN_EXPIRY_DAYS_DEFAULT", default=90)
+API_TOKEN_EXPIRY_DAYS_MAX = env.int("API_TOKEN_EXPIRY_DAYS_MAX", default=365)
+
+# --- Content-Security-Policy ------------------------------------------------
+# Scripts and styles only from the portal's own static files: no inline <script>, no
+# style="" attributes, no CDN. data: images for the vendored Bootstrap's icons. Sent in
+# every environment, so a developer sees a violation in the browser's console at once.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -183,10 +263,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER", default="5000/hour"),
         "anon": env("API_THROTTLE_ANON", default="200/hour"),
-        # Trading a password for a token: slow enough to make guessing pointless.
-        "auth": env("API_THROTTLE_AUTH", default="20/hour"),
+        # Trading a password for a token, per address (an office behind one NAT shares it)
+        # and per account; failed passwords also lock the account (organisations.signin).
+        "auth": env("API_THROTTLE_AUTH", default="200/hour"),
+        "auth_account": env("API_THROTTLE_AUTH_ACCOUNT", default="20/hour"),
     },
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "NUM_PROXIES": NUM_PROXIES,
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "URL_FORMAT_OVERRIDE": "format",
@@ -207,6 +289,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "ctportal.money.Currency",
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "ReportKindEnum": "reports.models.Report.Kind",
         "ProjectStatusEnum": "projects.models.Project.Status",
         "VersionStatusEnum": "workplans.models.WorkplanVersion.Status",
         "ProgressStatusEnum": "workplans.models.ProgressUpdate.Status",
@@ -231,6 +314,8 @@ LOGGING = {
 }
 
 PORTAL_NAME = "CT Portal"
+# True only in production settings (load_demo refuses to run there unless told to).
+CTPORTAL_PRODUCTION = False
 
 # AchievedValue's (update, indicator, sex, province) uniqueness treats "no province"
 # as a value; SQLite cannot express that, PostgreSQL (the database of record) does,

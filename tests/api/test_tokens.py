@@ -130,7 +130,7 @@ def test_obtaining_a_token_with_username_and_password(manager):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"id", "name", "key", "created_at"}
+    assert set(body) == {"id", "name", "key", "created_at", "expires_at"}
     assert body["name"] == "Nightly sync"
     listed = client.get("/api/v1/organisations/", **_auth(body["key"]))
     assert listed.status_code == 200

@@ -1,13 +1,52 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from ctportal.demo.loader import DemoLoader
+from ctportal.demo.otp import demo_otp_devices
+from ctportal.demo.safety import demo_passwords_withdraw
 
 
 class Command(BaseCommand):
-    help = "Load the demo dataset (real published figures, invented ones marked). Idempotent."
+    help = (
+        "Load the demo dataset (real published figures, invented ones marked). Idempotent. "
+        "Refuses production settings unless given --allow-production."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help=(
+                "Load the demo into a production database anyway. No demo account keeps "
+                "the demo password there: admin gets a random one, printed once; the "
+                "others none."
+            ),
+        )
 
     def handle(self, *args, **options):
-        created = DemoLoader().run()
+        production = getattr(settings, "CTPORTAL_PRODUCTION", False)
+        if production and not options["allow_production"]:
+            raise CommandError(
+                "These are production settings: the demo's users and invented figures do not "
+                "belong in a real database. Run it with --allow-production if you mean it."
+            )
+        with transaction.atomic():
+            created = DemoLoader().run()
+            if production:
+                admin_password = demo_passwords_withdraw()
+            else:
+                admin_password = None
+                for username in demo_otp_devices():
+                    self.stdout.write(f"  demo authenticator for {username}")
+        if admin_password:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Production: the admin account's password is {admin_password} "
+                    "(shown once; change it after signing in). The other demo accounts have "
+                    "no usable password."
+                )
+            )
         if not created:
             self.stdout.write("Demo data already loaded: nothing changed.")
             return
