@@ -342,7 +342,9 @@ def projects_by_code(*, user, codes: set[str]) -> dict[str, Project]:
     return {p.code: p for p in visible_projects(user, Project.objects.filter(code__in=codes))}
 
 
-def exchange_rate_list(*, currency: str | None = None, newest_first: bool = True):
+def exchange_rate_list(
+    *, currency: str | None = None, newest_first: bool = True
+) -> QuerySet[ExchangeRate]:
     """Monthly USD rates, optionally of one currency, by month (then currency)."""
     queryset = ExchangeRate.objects.all()
     if currency:
