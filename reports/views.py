@@ -36,6 +36,14 @@ COLUMNS = (
     ("status", "Status"),
 )
 DEFAULT_SORT = "-period"
+# The same orders for the form's "Sort by" (on a phone the column headers are hidden).
+SORT_CHOICES = (
+    ("", "Newest period first"),
+    ("period", "Oldest period first"),
+    ("report", "Report"),
+    ("scope", "Scope"),
+    ("status", "Status"),
+)
 
 
 def sort_headers(sort: str) -> dict[str, dict]:
@@ -60,7 +68,7 @@ def _list_context(request, form=None) -> dict:
     filters = {name: request.GET.get(name, "") for name in ("kind", "status")}
     search = request.GET.get("q", "").strip()[:100]
     sort = request.GET.get("sort", "")
-    if sort.removeprefix("-") not in selectors.REPORT_SORTS:
+    if sort.removeprefix("-") not in selectors.REPORT_SORTS or sort == DEFAULT_SORT:
         sort = ""
     reports = selectors.report_list(user=user, filters=filters, search=search, sort=sort)
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
@@ -74,6 +82,9 @@ def _list_context(request, form=None) -> dict:
         "search": search,
         "sort": sort,
         "columns": sort_headers(sort),
+        # A header's reversed order stays listed, so the form keeps what the list shows.
+        "sort_choices": SORT_CHOICES
+        + tuple((f"-{key}", f"{label} (reversed)") for key, label in COLUMNS if sort == f"-{key}"),
         "kinds": [(k, label) for k, label in Report.Kind.choices if k in kinds],
         "statuses": Report.Status.choices,
         "can_request": can_request,

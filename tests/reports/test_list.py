@@ -147,3 +147,19 @@ def test_a_donor_searches_only_the_reports_it_may_see(client, listed):
     assert _order(client, listed) == ["japan"]
     assert _order(client, listed, q="GAC") == []
     assert _order(client, listed, sort="-scope") == ["japan"]
+
+
+def test_the_sort_is_also_a_choice_in_the_form_for_phones(client, manager, listed):
+    client.force_login(manager)
+    page = client.get(reverse("reports:report-list"), {"sort": "-status"})
+    select = html.fromstring(page.text).xpath("//select[@name='sort']")[0]
+    options = [(o.get("value"), o.text, o.get("selected") is not None) for o in select]
+    assert options == [
+        ("", "Newest period first", False),
+        ("period", "Oldest period first", False),
+        ("report", "Report", False),
+        ("scope", "Scope", False),
+        ("status", "Status", False),
+        ("-status", "Status (reversed)", True),
+    ]
+    assert _order(client, listed, sort="period") == ["progress", "canada", "japan", "overall"]
