@@ -163,3 +163,15 @@ def test_the_sort_is_also_a_choice_in_the_form_for_phones(client, manager, liste
         ("-status", "Status (reversed)", True),
     ]
     assert _order(client, listed, sort="period") == ["progress", "canada", "japan", "overall"]
+
+
+def test_a_reports_history_names_people_as_the_pages_do(client, manager, listed):
+    report = listed["japan"]
+    report.status = Report.Status.FAILED
+    report._history_user = manager
+    report._change_reason = "Cancelled"
+    report.save()
+    client.force_login(manager)
+    page = client.get(reverse("reports:report-detail", args=[report.pk]))
+    items = html.fromstring(page.text).xpath("//h2[.='History']/following-sibling::ul[1]/li")
+    assert items[0].text_content().endswith(": Failed (Cancelled), Sana Qureshi")
