@@ -15,10 +15,17 @@ from organisations.models import Role
 from workplans.models import (
     Activity,
     ActivityTarget,
-    EwgMeeting,
     ProgressUpdate,
     WorkplanVersion,
 )
+
+# Meetings live in their own module; these names stay readable from here too.
+from workplans.selectors_meetings import meeting_decision_list as meeting_decision_list
+from workplans.selectors_meetings import meeting_document_get as meeting_document_get
+from workplans.selectors_meetings import meeting_get as meeting_get
+from workplans.selectors_meetings import meeting_list as meeting_list
+from workplans.selectors_meetings import meetings_visible_to as meetings_visible_to
+from workplans.selectors_meetings import version_decision_list as version_decision_list
 
 # --- Versions and activities --------------------------------------------------
 
@@ -216,23 +223,6 @@ def version_diff(*, old: WorkplanVersion, new: WorkplanVersion) -> VersionDiff:
         items.sort(key=lambda a: a.code)
     diff.changed.sort(key=lambda c: c.new.code)
     return diff
-
-
-# --- Meetings -----------------------------------------------------------------
-
-
-def meeting_list(*, sub_programme_id: int | None = None) -> QuerySet[EwgMeeting]:
-    """EWG meetings, newest first, with attendance, decisions and the versions decided."""
-    queryset = (
-        EwgMeeting.objects.select_related("sub_programme__programme", "chair_organisation")
-        .prefetch_related(
-            "attendances__organisation", "decisions", "documents", "versions_decided__workplan"
-        )
-        .order_by("-date", "-pk")
-    )
-    if sub_programme_id:
-        queryset = queryset.filter(sub_programme_id=sub_programme_id)
-    return queryset
 
 
 # --- Progress -----------------------------------------------------------------

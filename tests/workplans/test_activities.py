@@ -76,7 +76,7 @@ def test_activity_create_writes_the_activity_with_provinces_targets_and_history(
         budget_currency="USD",
         project=project,
         description="Two two-week courses.",
-        targets=[(trained, 1, 20), (trained, 3, Decimal("25.5"))],
+        targets=[(trained, 1, 20), (trained, 3, Decimal("25"))],
     )
 
     activity.refresh_from_db()
@@ -89,7 +89,7 @@ def test_activity_create_writes_the_activity_with_provinces_targets_and_history(
     assert sorted(p.code for p in activity.provinces.all()) == ["PK-PB", "PK-SD"]
     assert list(activity.targets.values_list("indicator__code", "quarter", "value")) == [
         ("I1.1.1", 1, Decimal("20")),
-        ("I1.1.1", 3, Decimal("25.5")),
+        ("I1.1.1", 3, Decimal("25")),
     ]
     assert activity.history.earliest().history_user == manager
     assert {t.history.get().history_user for t in activity.targets.all()} == {manager}

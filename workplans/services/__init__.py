@@ -2,7 +2,12 @@
 meetings, progress updates and their evidence. Interfaces call these, never the ORM."""
 
 from .activities import activity_create, activity_delete, activity_update, activity_validate
-from .meetings import meeting_create, meeting_document_attach, meeting_update
+from .meetings import (
+    meeting_create,
+    meeting_document_attach,
+    meeting_document_delete,
+    meeting_update,
+)
 from .progress import (
     evidence_attach,
     evidence_delete,
@@ -11,6 +16,7 @@ from .progress import (
     progress_update_submit,
     progress_update_verify,
 )
+from .targets import target_indicator_validate, target_value_validate, unit_is_count
 from .versions import (
     version_approve,
     version_return,
@@ -29,11 +35,15 @@ __all__ = [
     "evidence_delete",
     "meeting_create",
     "meeting_document_attach",
+    "meeting_document_delete",
     "meeting_update",
     "progress_update_return",
     "progress_update_save",
     "progress_update_submit",
     "progress_update_verify",
+    "target_indicator_validate",
+    "target_value_validate",
+    "unit_is_count",
     "version_approve",
     "version_return",
     "version_revise",

@@ -1,6 +1,7 @@
 """Activities of a workplan version: planned only while the version is a draft or returned."""
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from ._common import (
     save_audited,
     to_decimal,
 )
+from .targets import Target, targets_validate
 
 # What activity_update may change; the version and lineage of an activity never change.
 UPDATABLE_FIELDS = frozenset(
@@ -37,9 +39,6 @@ UPDATABLE_FIELDS = frozenset(
         "budget_currency",
     }
 )
-TARGET_DIGITS = {"max_digits": 14, "decimal_places": 2}
-
-Target = tuple[Indicator, int, Decimal]
 
 
 @dataclass
@@ -58,64 +57,30 @@ class ActivityData:
     targets: list[Target] | None = None
 
 
-def _targets_validate(
-    targets: Iterable, *, output: Output, quarters: int, workplan_code: str
-) -> list[Target]:
-    cleaned: list[Target] = []
-    seen: set[tuple[int, int]] = set()
-    for item in targets:
+class _Errors:
+    """Collects the errors of independent fields, so one answer names all of them: the
+    first error is raised, carrying the others in its error_dict."""
+
+    def __init__(self) -> None:
+        self.first: DomainError | None = None
+
+    @contextmanager
+    def check(self):
         try:
-            indicator, quarter, value = item
-        except (TypeError, ValueError):
-            raise DomainError(
-                "Each target is an indicator, a quarter and a value.",
-                field="targets",
-                code="invalid_target",
-            ) from None
-        if indicator is None or indicator.output_id != output.pk:
-            raise DomainError(
-                f"Indicator {getattr(indicator, 'code', indicator)} is not an indicator of "
-                f"output {output.code}.",
-                field="targets",
-                code="indicator_not_of_output",
-            )
-        if isinstance(quarter, bool) or not isinstance(quarter, int):
-            try:
-                quarter = int(str(quarter).strip())
-            except ValueError:
-                raise DomainError(
-                    f"Quarter {quarter!r} is not a quarter number.",
-                    field="targets",
-                    code="quarter_outside_workplan",
-                ) from None
-        if not 1 <= quarter <= quarters:
-            raise DomainError(
-                f"{workplan_code} has quarters 1 to {quarters}; there is no quarter {quarter}.",
-                field="targets",
-                code="quarter_outside_workplan",
-            )
-        number = to_decimal(value, field="targets", what=f"The target of {indicator.code}")
-        if number < 0:
-            raise DomainError(
-                f"The target of {indicator.code} in quarter {quarter} cannot be negative.",
-                field="targets",
-                code="negative_value",
-            )
-        if not fits_digits(number, **TARGET_DIGITS):
-            raise DomainError(
-                f"The target of {indicator.code} in quarter {quarter} has too many digits.",
-                field="targets",
-                code="invalid_number",
-            )
-        if (indicator.pk, quarter) in seen:
-            raise DomainError(
-                f"{indicator.code} has two targets for quarter {quarter}.",
-                field="targets",
-                code="duplicate_target",
-            )
-        seen.add((indicator.pk, quarter))
-        cleaned.append((indicator, quarter, number))
-    return cleaned
+            yield
+        except DomainError as error:
+            if error.field is None:  # not about one field: nothing else is worth checking
+                raise
+            if self.first is None:
+                self.first = error
+            else:
+                self.first.error_dict.setdefault(error.field, []).extend(
+                    error.error_dict[error.field]
+                )
+
+    def raise_any(self) -> None:
+        if self.first is not None:
+            raise self.first
 
 
 def activity_validate(
@@ -133,81 +98,103 @@ def activity_validate(
     targets: Iterable[tuple[Indicator, int, Decimal]] | None = None,
     activity: Activity | None = None,
 ) -> ActivityData:
-    """The rules an activity keeps; forms and the admin call it for early feedback.
+    """The rules an activity keeps; forms, the admin and the import call it for early
+    feedback. Every field is checked: the error raised carries one entry per wrong field.
 
     `targets=None` keeps the activity's current targets (none for a new one), which are
     then checked against the (possibly new) output.
     """
     require_editable(version)
-    code = require_text(code, field="code", what="The code", max_length=20)
-    duplicates = Activity.objects.filter(version=version, code=code)
-    if activity is not None and activity.pk:
-        duplicates = duplicates.exclude(pk=activity.pk)
-    if duplicates.exists():
-        raise DomainError(
-            f"{version} already has an activity {code}.", field="code", code="duplicate_code"
-        )
-    title = require_text(title, field="title", what="The title", max_length=400)
-    description = (description or "").strip()
+    errors = _Errors()
     workplan = version.workplan
-    if output is None:
-        raise DomainError("Choose the output the activity serves.", field="output", code="required")
-    if output.outcome.sub_programme_id != workplan.sub_programme_id:
-        raise DomainError(
-            f"Output {output.code} belongs to another sub-programme than {workplan.code}.",
-            field="output",
-            code="output_of_other_sub_programme",
-        )
-    if lead_counterpart is None:
-        raise DomainError(
-            "Choose the counterpart that leads the activity.",
-            field="lead_counterpart",
-            code="required",
-        )
-    if lead_counterpart.kind != Organisation.Kind.COUNTERPART:
-        raise DomainError(
-            f"{lead_counterpart} is a {lead_counterpart.get_kind_display().lower()}, "
-            "not a counterpart; only a counterpart can lead an activity.",
-            field="lead_counterpart",
-            code="not_a_counterpart",
-        )
-    if project is not None and project.sub_programme_id != workplan.sub_programme_id:
-        raise DomainError(
-            f"Project {project.code} belongs to another sub-programme than {workplan.code}.",
-            field="project",
-            code="project_of_other_sub_programme",
-        )
-    if budget_currency not in Currency.values:
-        raise DomainError(
-            f"{budget_currency!r} is not a currency the portal knows.",
-            field="budget_currency",
-            code="unknown_currency",
-        )
-    budget = to_decimal(budget, field="budget", what="The budget")
-    if budget < 0:
-        raise DomainError("The budget cannot be negative.", field="budget", code="negative_budget")
-    if not fits_digits(budget, **MONEY_DIGITS) or not has_valid_precision(budget, budget_currency):
-        raise DomainError(
-            f"{budget} is not an amount in {budget_currency}.",
-            field="budget",
-            code="invalid_precision",
-        )
+    with errors.check():
+        code = require_text(code, field="code", what="The code", max_length=20)
+        duplicates = Activity.objects.filter(version=version, code=code)
+        if activity is not None and activity.pk:
+            duplicates = duplicates.exclude(pk=activity.pk)
+        if duplicates.exists():
+            raise DomainError(
+                f"{version} already has an activity {code}.", field="code", code="duplicate_code"
+            )
+    with errors.check():
+        title = require_text(title, field="title", what="The title", max_length=400)
+    description = (description or "").strip()
+    with errors.check():
+        if output is None:
+            raise DomainError(
+                "Choose the output the activity serves.", field="output", code="required"
+            )
+        if output.outcome.sub_programme_id != workplan.sub_programme_id:
+            raise DomainError(
+                f"Output {output.code} belongs to another sub-programme than {workplan.code}.",
+                field="output",
+                code="output_of_other_sub_programme",
+            )
+    with errors.check():
+        if lead_counterpart is None:
+            raise DomainError(
+                "Choose the counterpart that leads the activity.",
+                field="lead_counterpart",
+                code="required",
+            )
+        if lead_counterpart.kind != Organisation.Kind.COUNTERPART:
+            raise DomainError(
+                f"{lead_counterpart} is a {lead_counterpart.get_kind_display().lower()}, "
+                "not a counterpart; only a counterpart can lead an activity.",
+                field="lead_counterpart",
+                code="not_a_counterpart",
+            )
+    with errors.check():
+        if project is not None and project.sub_programme_id != workplan.sub_programme_id:
+            raise DomainError(
+                f"Project {project.code} belongs to another sub-programme than {workplan.code}.",
+                field="project",
+                code="project_of_other_sub_programme",
+            )
+    with errors.check():
+        if budget_currency not in Currency.values:
+            raise DomainError(
+                f"{budget_currency!r} is not a currency the portal knows.",
+                field="budget_currency",
+                code="unknown_currency",
+            )
+        budget = to_decimal(budget, field="budget", what="The budget")
+        if budget < 0:
+            raise DomainError(
+                "The budget cannot be negative.", field="budget", code="negative_budget"
+            )
+        if not fits_digits(budget, **MONEY_DIGITS) or not has_valid_precision(
+            budget, budget_currency
+        ):
+            raise DomainError(
+                f"{budget} is not an amount in {budget_currency}.",
+                field="budget",
+                code="invalid_precision",
+            )
     province_list = list(provinces) if provinces is not None else None
-    if targets is None and activity is not None and activity.pk:
-        current = [
-            (t.indicator, t.quarter, t.value) for t in activity.targets.select_related("indicator")
-        ]
-        _targets_validate(
-            current, output=output, quarters=quarter_count(workplan), workplan_code=workplan.code
-        )
-        target_list = None
-    else:
-        target_list = _targets_validate(
-            targets or (),
-            output=output,
-            quarters=quarter_count(workplan),
-            workplan_code=workplan.code,
-        )
+    target_list = None
+    # Targets are checked against the output, so only once the output itself is right.
+    if errors.first is None or "output" not in errors.first.error_dict:
+        with errors.check():
+            if targets is None and activity is not None and activity.pk:
+                current = [
+                    (t.indicator, t.quarter, t.value)
+                    for t in activity.targets.select_related("indicator")
+                ]
+                targets_validate(
+                    current,
+                    output=output,
+                    quarters=quarter_count(workplan),
+                    workplan_code=workplan.code,
+                )
+            else:
+                target_list = targets_validate(
+                    targets or (),
+                    output=output,
+                    quarters=quarter_count(workplan),
+                    workplan_code=workplan.code,
+                )
+    errors.raise_any()
     return ActivityData(
         code=code,
         title=title,

@@ -212,3 +212,14 @@ def meeting_document_attach(
     )
     document.save()
     return document
+
+
+@transaction.atomic
+def meeting_document_delete(*, document: MeetingDocument, user) -> None:
+    """The secretariat or a manager removes a document filed with a meeting."""
+    _require_recorder(user)
+    stored = MeetingDocument.objects.select_for_update().get(pk=document.pk)
+    name, storage = stored.file.name, stored.file.storage
+    stored.delete()
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: storage.delete(name))

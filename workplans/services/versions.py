@@ -12,6 +12,7 @@ from ctportal.exceptions import DomainError
 from organisations import access
 from projects.models import SubProgramme
 from workplans.models import Activity, ActivityTarget, EwgMeeting, Workplan, WorkplanVersion
+from workplans.selectors_meetings import meeting_decision_list
 
 from ._common import illegal_transition, lock_version, lock_workplan, require_text, save_audited
 from .progress_carry import progress_carry
@@ -126,9 +127,12 @@ def version_submit(
 
 def _check_meeting(version: WorkplanVersion, meeting: EwgMeeting) -> None:
     """The deciding EWG is of the workplan's sub-programme, held on or after the submission
-    and not in the future."""
+    and not in the future: one of meeting_decision_list, which the decision forms offer.
+    The checks below only say why another meeting is refused."""
     if meeting is None:
         raise DomainError("Choose the EWG meeting that decided.", field="meeting", code="required")
+    if meeting_decision_list(version=version).filter(pk=meeting.pk).exists():
+        return
     if meeting.sub_programme_id != version.workplan.sub_programme_id:
         raise DomainError(
             f"{meeting} is a meeting of another sub-programme than {version.workplan.code}.",
@@ -146,6 +150,9 @@ def _check_meeting(version: WorkplanVersion, meeting: EwgMeeting) -> None:
         raise DomainError(
             f"{meeting} has not been held yet.", field="meeting", code="meeting_in_future"
         )
+    raise DomainError(
+        f"{meeting} cannot decide on {version}.", field="meeting", code="meeting_cannot_decide"
+    )
 
 
 def _require_decider(user) -> None:
