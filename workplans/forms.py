@@ -1,10 +1,14 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
+from django.utils.functional import cached_property
 
-from ctportal.forms import DateInput
+from ctportal.exceptions import DomainError
+from ctportal.forms import DateInput, add_service_error
 from organisations.models import Organisation
 from projects.models import Indicator, Output, Project, Province, SubProgramme
-from workplans.models import Attendance, WorkplanVersion
+from workplans import selectors, services
+from workplans.models import Attendance, EwgMeeting, WorkplanVersion
 from workplans.quarters import quarters_of
 
 
@@ -49,21 +53,51 @@ class ActivityForm(forms.Form):
 class TargetRowForm(forms.Form):
     """One indicator's targets, one field per quarter of the workplan."""
 
-    indicator = forms.ModelChoiceField(queryset=Indicator.objects.none(), required=False)
+    indicator = forms.ModelChoiceField(
+        queryset=Indicator.objects.none(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select grid-indicator"}),
+    )
 
-    def __init__(self, *args, version: WorkplanVersion, **kwargs):
+    def __init__(self, *args, version: WorkplanVersion, indicator_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.quarters = quarters_of(version.workplan)
-        self.fields["indicator"].queryset = Indicator.objects.filter(
-            output__outcome__sub_programme=version.workplan.sub_programme
-        ).select_related("output")
+        self.fields["indicator"].queryset = indicators_of(version)
+        if indicator_choices is not None:
+            # The formset reads the indicators once; each row's select reuses them.
+            self.fields["indicator"].widget.choices = indicator_choices
         for quarter in self.quarters:
             self.fields[f"q{quarter.number}"] = forms.DecimalField(
-                label=quarter.label, required=False, min_value=0, max_digits=14, decimal_places=2
+                label=quarter.label,
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={"class": "form-control grid-number", "step": "any", "min": "0"}
+                ),
             )
 
     def quarter_fields(self):
         return [self[f"q{quarter.number}"] for quarter in self.quarters]
+
+    def clean(self):
+        cleaned = super().clean()
+        indicator = cleaned.get("indicator")
+        entered = [q for q in self.quarters if cleaned.get(f"q{q.number}") is not None]
+        if indicator is None:
+            if entered and "indicator" not in self.errors:
+                self.add_error("indicator", "Choose the indicator these targets are for.")
+            return cleaned
+        for quarter in entered:
+            name = f"q{quarter.number}"
+            try:
+                services.target_value_validate(
+                    indicator=indicator, quarter=quarter.number, value=cleaned[name]
+                )
+            except DomainError as error:
+                self.add_error(name, error.messages)
+        return cleaned
 
     def targets(self):
         indicator = self.cleaned_data.get("indicator")
@@ -76,7 +110,61 @@ class TargetRowForm(forms.Form):
         ]
 
 
-TargetFormSet = formset_factory(TargetRowForm, extra=0, min_num=1, max_num=12)
+def indicators_of(version: WorkplanVersion):
+    return Indicator.objects.filter(
+        output__outcome__sub_programme=version.workplan.sub_programme
+    ).select_related("output")
+
+
+class BaseTargetFormSet(forms.BaseFormSet):
+    def __init__(self, *args, form_kwargs=None, **kwargs):
+        form_kwargs = dict(form_kwargs or {})
+        version = form_kwargs["version"]
+        form_kwargs["indicator_choices"] = [("", "---------")] + [
+            (indicator.pk, str(indicator)) for indicator in indicators_of(version)
+        ]
+        super().__init__(*args, form_kwargs=form_kwargs, **kwargs)
+
+    def clean(self):
+        if any(self.errors):
+            return
+        rows: dict[int, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            indicator = form.cleaned_data.get("indicator")
+            if indicator is None:
+                continue
+            if indicator.pk in rows:
+                form.add_error(
+                    "indicator",
+                    f"{indicator.code} already has a row (row {rows[indicator.pk]}); "
+                    "put all its quarters there.",
+                )
+            else:
+                rows[indicator.pk] = number
+
+    def targets(self) -> list:
+        """(indicator, quarter, value) of every row that is not removed."""
+        targets = []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            targets.extend(form.targets())
+        return targets
+
+
+MAX_TARGET_ROWS = 30
+TargetFormSet = formset_factory(
+    TargetRowForm,
+    formset=BaseTargetFormSet,
+    extra=2,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=MAX_TARGET_ROWS,
+    absolute_max=MAX_TARGET_ROWS,
+    validate_max=True,
+)
 
 
 class ImportForm(forms.Form):
@@ -114,31 +202,131 @@ class MeetingForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False)
-    mode = forms.ChoiceField(choices=Attendance.Mode.choices, initial=Attendance.Mode.IN_PERSON)
-    names = forms.CharField(max_length=300, required=False)
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    mode = forms.ChoiceField(
+        label="Attended",
+        choices=Attendance.Mode.choices,
+        initial=Attendance.Mode.IN_PERSON,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    names = forms.CharField(
+        label="Names (optional)",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
 
-AttendanceFormSet = formset_factory(AttendanceForm, extra=3, max_num=60)
+class BaseAttendanceFormSet(forms.BaseFormSet):
+    def __init__(self, *args, form_kwargs=None, **kwargs):
+        super().__init__(*args, form_kwargs=form_kwargs, **kwargs)
+        # Every row offers the same organisations: read them once for the whole grid.
+        choices = [("", "---------")] + [
+            (organisation.pk, str(organisation)) for organisation in Organisation.objects.all()
+        ]
+        for form in [*self.forms, self.empty_form]:
+            form.fields["organisation"].widget.choices = choices
+
+    @cached_property
+    def empty_form(self):
+        return super().empty_form
+
+    def attendees(self) -> list[tuple]:
+        """(organisation, mode, names) of every row naming an organisation, not removed."""
+        return [
+            (
+                form.cleaned_data["organisation"],
+                form.cleaned_data["mode"],
+                form.cleaned_data.get("names", ""),
+            )
+            for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form))
+            and form.cleaned_data.get("organisation")
+        ]
 
 
-class DecisionForm(forms.Form):
-    """Approve a submitted version, or send it back with comments."""
+MAX_ATTENDEE_ROWS = 60
+AttendanceFormSet = formset_factory(
+    AttendanceForm,
+    formset=BaseAttendanceFormSet,
+    extra=3,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=MAX_ATTENDEE_ROWS,
+    absolute_max=MAX_ATTENDEE_ROWS,
+    validate_max=True,
+)
 
-    version = forms.ModelChoiceField(queryset=WorkplanVersion.objects.none())
+DOCUMENT_TITLES = ["Agenda", "Minutes", "Attendance sheet", "Presentation", "Decision record"]
+
+
+class MeetingDocumentForm(forms.Form):
+    title = forms.CharField(
+        label="Document title",
+        max_length=200,
+        help_text="e.g. Agenda, Minutes.",
+        widget=forms.TextInput(attrs={"list": "document-titles"}),
+    )
+    file = forms.FileField(
+        help_text="PDF, Word (DOCX), Excel (XLSX), PNG or JPEG, at most 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.png,.jpg,.jpeg"}),
+    )
+
+
+class _DecisionFields(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("return", "Send back with comments")]
     )
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-    def __init__(self, *args, meeting, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = WorkplanVersion.objects.filter(
-            workplan__sub_programme=meeting.sub_programme, status=WorkplanVersion.Status.SUBMITTED
-        ).select_related("workplan")
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "return" and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Say why the version is sent back.")
         return cleaned
+
+
+class DecisionForm(_DecisionFields):
+    """On a meeting's page: approve a submitted version, or send it back with comments.
+    Only the versions this meeting may decide are offered."""
+
+    field_order = ["version", "decision", "comment"]
+    version = forms.ModelChoiceField(queryset=WorkplanVersion.objects.none())
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = selectors.version_decision_list(meeting=meeting)
+
+
+class VersionDecisionForm(_DecisionFields):
+    """On a submitted version's page: the EWG meeting's decision. Only the meetings that
+    may decide this version are offered."""
+
+    field_order = ["meeting", "decision", "comment"]
+    meeting = forms.ModelChoiceField(
+        label="EWG meeting", queryset=EwgMeeting.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = selectors.meeting_decision_list(version=version)
+
+
+def add_grid_service_error(form: forms.BaseForm, error: ValidationError, *, grid: str) -> list:
+    """Show a service's error on the form, except what it says about `grid` (the targets
+    or attendees of the page's grid): those messages are returned, to be shown in the grid.
+    """
+    if not hasattr(error, "error_dict") or grid not in error.error_dict:
+        add_service_error(form, error)
+        return []
+    messages = [message for item in error.error_dict[grid] for message in item.messages]
+    rest = {name: errors for name, errors in error.error_dict.items() if name != grid}
+    if rest:
+        add_service_error(form, ValidationError(rest))
+    else:
+        form.add_error(None, "Please correct the rows below.")
+    return messages

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplans import views, views_progress
+from workplans import views, views_activities, views_meetings, views_progress
 
 app_name = "workplans"
 
@@ -12,23 +12,52 @@ urlpatterns = [
     path("<int:pk>/compare/", views.VersionCompareView.as_view(), name="version-compare"),
     path("versions/<int:pk>/", views.VersionDetailView.as_view(), name="version-detail"),
     path("versions/<int:pk>/submit/", views.VersionSubmitView.as_view(), name="version-submit"),
+    path("versions/<int:pk>/decide/", views.VersionDecideView.as_view(), name="version-decide"),
     path(
         "versions/<int:pk>/activities/new/",
-        views.ActivityCreateView.as_view(),
+        views_activities.ActivityCreateView.as_view(),
         name="activity-create",
     ),
-    path("versions/<int:pk>/import/", views.ImportView.as_view(), name="version-import"),
+    path("versions/<int:pk>/import/", views_activities.ImportView.as_view(), name="version-import"),
     path(
         "versions/<int:pk>/template.xlsx",
-        views.ImportTemplateView.as_view(),
+        views_activities.ImportTemplateView.as_view(),
         name="version-template",
     ),
     path("activities/<int:pk>/", views.ActivityDetailView.as_view(), name="activity-detail"),
-    path("activities/<int:pk>/edit/", views.ActivityUpdateView.as_view(), name="activity-update"),
-    path("activities/<int:pk>/delete/", views.ActivityDeleteView.as_view(), name="activity-delete"),
-    path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
-    path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting-create"),
-    path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="meeting-detail"),
+    path(
+        "activities/<int:pk>/edit/",
+        views_activities.ActivityUpdateView.as_view(),
+        name="activity-update",
+    ),
+    path(
+        "activities/<int:pk>/delete/",
+        views_activities.ActivityDeleteView.as_view(),
+        name="activity-delete",
+    ),
+    path("meetings/", views_meetings.MeetingListView.as_view(), name="meeting-list"),
+    path("meetings/new/", views_meetings.MeetingCreateView.as_view(), name="meeting-create"),
+    path("meetings/<int:pk>/", views_meetings.MeetingDetailView.as_view(), name="meeting-detail"),
+    path(
+        "meetings/<int:pk>/edit/",
+        views_meetings.MeetingUpdateView.as_view(),
+        name="meeting-update",
+    ),
+    path(
+        "meetings/<int:pk>/documents/",
+        views_meetings.MeetingDocumentCreateView.as_view(),
+        name="meeting-document-create",
+    ),
+    path(
+        "meetings/documents/<int:pk>/",
+        views_meetings.MeetingDocumentDownloadView.as_view(),
+        name="meeting-document-download",
+    ),
+    path(
+        "meetings/documents/<int:pk>/delete/",
+        views_meetings.MeetingDocumentDeleteView.as_view(),
+        name="meeting-document-delete",
+    ),
 ]
 
 # Progress reporting and review (issue 4).

@@ -11,6 +11,16 @@
     }
   });
 
+  // <button data-confirm="Remove NACTA?"> asks before its click does anything (a grid's
+  // Remove, say). Listening in the capture phase runs this before any other handler.
+  document.addEventListener("click", function (event) {
+    var el = event.target.closest && event.target.closest("button[data-confirm], a[data-confirm]");
+    if (el && !window.confirm(el.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+
   // <select data-autosubmit> submits its form when changed (filters).
   document.addEventListener("change", function (event) {
     var el = event.target;
