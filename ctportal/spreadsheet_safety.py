@@ -19,6 +19,7 @@ exactly a decimal number ("-12.50", the API's decimals), negative ones included.
 import re
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 # Full-width forms too: some spreadsheet programs read them as the ASCII ones.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -37,6 +38,19 @@ def inert_cell(value):
     if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
+
+
+def xlsx_value(value):
+    """`value` as an XLSX cell may hold it: control characters that XML forbids (a vertical
+    tab or form feed pasted from a word processor) become spaces; openpyxl would refuse
+    the whole file for one of them."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value
+
+
+def xlsx_row(values) -> list:
+    return [xlsx_value(value) for value in values]
 
 
 def inert_workbook(workbook: Workbook) -> Workbook:

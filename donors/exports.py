@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from ctportal.money import MINOR_UNITS
-from ctportal.spreadsheet_safety import inert_cell, inert_workbook
+from ctportal.spreadsheet_safety import inert_cell, inert_workbook, xlsx_row, xlsx_value
 from donors.selectors_funding import ATTRIBUTION_NOTES
 from donors.tables import Table
 
@@ -62,17 +62,17 @@ def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = table.name[:31]
-    sheet.append(table.export_header())
+    sheet.append(xlsx_row(table.export_header()))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for values in table.export_rows():
         sheet.append(
-            [
+            xlsx_row(
                 Decimal(value)
                 if kind in ("money", "ratio", "percent") and value is not None
                 else value
                 for value, kind, _ in values
-            ]
+            )
         )
         for cell, (value, kind, currency) in zip(sheet[sheet.max_row], values, strict=True):
             if value is None:
@@ -87,7 +87,7 @@ def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
     sheet.freeze_panes = "A2"
     about = workbook.create_sheet("About")
     for line in [table.title, *(notes or []), *table.notes, *ATTRIBUTION_NOTES.values()]:
-        about.append([line])
+        about.append([xlsx_value(line)])
     buffer = io.BytesIO()
     inert_workbook(workbook).save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)

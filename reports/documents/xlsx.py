@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ctportal.spreadsheet_safety import inert_workbook
+from ctportal.spreadsheet_safety import inert_workbook, xlsx_row
 from reports.documents.formats import counted, excel_money_format
 from reports.documents.pdf import ReportMeta
 from reports.figures import MONEY_FIELDS, DisbursementFigures, ProgressFigures, Totals
@@ -46,15 +46,15 @@ class _Sheet:
     def __init__(self, workbook: Workbook, title: str, meta: ReportMeta, *, first=False):
         self.ws = workbook.active if first else workbook.create_sheet()
         self.ws.title = title[:31]
-        self.ws.append([f"{meta.portal_name} - {meta.title}"])
+        self.ws.append(xlsx_row([f"{meta.portal_name} - {meta.title}"]))
         self.ws["A1"].font = Font(bold=True, size=13)
-        self.ws.append([f"Scope: {meta.scope}", f"Period: {meta.period}"])
+        self.ws.append(xlsx_row([f"Scope: {meta.scope}", f"Period: {meta.period}"]))
         self.ws.append([f"Generated {meta.generated_at:%Y-%m-%d %H:%M %Z}"])
         self.ws.append([])
         self.widths: dict[int, int] = {}
 
     def header(self, names: list[str]) -> None:
-        self.ws.append(names)
+        self.ws.append(xlsx_row(names))
         for cell in self.ws[self.ws.max_row]:
             cell.font = BOLD
             cell.fill = HEAD_FILL
@@ -63,7 +63,7 @@ class _Sheet:
         self._measure(names)
 
     def row(self, values: list, formats: list[str | None], *, bold: bool = False) -> None:
-        self.ws.append([_num(v) if isinstance(v, Decimal) else v for v in values])
+        self.ws.append(xlsx_row(_num(v) if isinstance(v, Decimal) else v for v in values))
         for cell, fmt in zip(self.ws[self.ws.max_row], formats, strict=False):
             if fmt:
                 cell.number_format = fmt

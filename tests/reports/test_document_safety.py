@@ -88,3 +88,21 @@ def test_disbursement_report_keeps_formulas_as_text_and_prints_markup_as_typed(u
     assert "Global Affairs <Canada> & partners" in pdf_text(
         _generate(kind="disbursement", donor=gac, month=MONTH, user=users["manager"])
     )
+
+
+def test_progress_report_builds_with_control_characters_in_a_narrative(users):
+    workplan = Workplan.objects.get()
+    activities = Activity.objects.filter(version__workplan=workplan, version__status="approved")
+    ProgressUpdate.objects.filter(
+        activity__in=activities.filter(code="A3"), state="verified"
+    ).update(narrative="Pasted\x0bfrom\x0cWord")
+
+    report = _generate(kind="progress", workplan=workplan, quarter=4, user=users["manager"])
+
+    assert report.status == "done", report.failure_reason
+    assert any(
+        cell.value == "Pasted from Word"
+        for sheet in workbook(report).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+    )

@@ -174,3 +174,16 @@ def test_an_import_template_writes_formula_examples_as_text():
     workbook = load_workbook(io.BytesIO(content))
     assert no_formula_cells(workbook) == []
     assert [c.value for c in string_cells_starting_with(workbook, "")][1:] == FORMULAS
+
+
+# --- Control characters ------------------------------------------------------------------
+# Text pasted from a word processor can carry characters XML 1.0 forbids (a vertical tab,
+# a form feed); openpyxl refuses them, which once made a download a 500.
+
+
+def test_the_dashboard_xlsx_writes_text_with_control_characters(client, db):
+    AllocationFactory(agreement=FundingAgreementFactory(reference="PASTED\x0bREF", title="T"))
+    response = _dashboard(client, "xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert string_cells_starting_with(workbook, "PASTED REF")
