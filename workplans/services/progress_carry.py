@@ -88,12 +88,12 @@ def progress_carry(*, version: WorkplanVersion, user) -> list[Carried]:
     # A save of progress locks its activity first: holding these, none slips a new draft
     # onto an earlier version while its updates are being carried.
     list(
-        Activity.objects.select_for_update()
+        Activity.objects.select_for_update(of=("self",))
         .filter(version__workplan=workplan)
         .exclude(version=version)
         .only("pk")
     )
-    targets = {
+    continuing = {
         activity.lineage: activity
         for activity in Activity.objects.filter(version=version)
         .select_related("lead_counterpart")
@@ -117,7 +117,7 @@ def progress_carry(*, version: WorkplanVersion, user) -> list[Carried]:
     outcomes: list[Carried] = []
     for update in open_updates:
         activity = update.activity
-        target = targets.get(activity.lineage)
+        target = continuing.get(activity.lineage)
         name = f"activity {activity.code}"
         if target is None:
             why = f"version {version.number} no longer has {name}."
