@@ -24,7 +24,6 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from ctportal.api.exceptions import error_body
 
@@ -100,12 +99,3 @@ def signin_unlock(*, username: str) -> int:
     """An administrator lifts an account's lock (its failed attempts are forgotten); returns
     how many records of failed attempts were removed."""
     return reset(username=username)
-
-
-def signin_is_locked(*, username: str) -> bool:
-    """Whether the account is locked now (whatever address it is tried from)."""
-    cool_off = get_cool_off()
-    recent = AccessAttempt.objects.filter(username=username)
-    if cool_off is not None:
-        recent = recent.filter(attempt_time__gte=timezone.now() - cool_off)
-    return _failures(recent) >= settings.AXES_FAILURE_LIMIT
