@@ -84,7 +84,8 @@
     function update() {
       var result = describe(box, input);
       output.textContent = result.message;
-      output.classList.toggle("text-danger", result.over);
+      // Bootstrap's text-danger is under 4.5:1 on the box's tertiary background.
+      output.classList.toggle("text-danger-emphasis", result.over);
       output.classList.toggle("fw-semibold", result.over);
     }
     input.addEventListener("input", update);
