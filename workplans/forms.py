@@ -220,6 +220,12 @@ class AttendanceForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
 
+    def has_changed(self) -> bool:
+        """A row counts once it names an organisation or people. The way of attending has a
+        default, so a row removed in the browser (a gap in the numbering, whose fields are
+        not posted at all) must not count as changed for lack of it."""
+        return bool(set(self.changed_data) - {"mode"})
+
 
 class BaseAttendanceFormSet(forms.BaseFormSet):
     def __init__(self, *args, form_kwargs=None, **kwargs):

@@ -625,3 +625,36 @@ def test_each_role_may_or_may_not_record_a_decision_from_the_version_page(
         ).status_code
     assert got == dict(zip(ROLES, DECIDE, strict=True))
     assert WorkplanVersion.objects.filter(status="approved").count() == 2
+
+
+def test_a_removed_attendee_stays_removed_when_the_form_returns_with_errors(ewg_client, meeting):
+    nacta = counterpart("NACTA")
+    AttendanceFactory(meeting=meeting, organisation=nacta, mode="in_person")
+    rows = [{"organisation": nacta.pk, "mode": "in_person", "DELETE": "on"}]
+
+    response = ewg_client.post(
+        reverse("workplans:meeting-update", args=[meeting.pk]),
+        meeting_data(meeting.sub_programme, rows, initial=1, venue=""),
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<tr data-formset-row data-testid="attendee-row" hidden>' in html
+    assert 'name="attendance-0-DELETE" id="id_attendance-0-DELETE" checked' in html
+    assert attendees(meeting) == [("NACTA", "in_person", "")]
+
+
+def test_a_row_removed_in_the_browser_leaves_a_gap_that_is_ignored(ewg_client, sp):
+    """formset.js drops a new row from the page: its number is missing from the post."""
+    nacta, fmu = counterpart("NACTA"), counterpart("FMU")
+    data = meeting_data(
+        sp,
+        [{"organisation": nacta.pk, "mode": "in_person"}, {}, {}],
+        **{"attendance-TOTAL_FORMS": "3"},
+    )
+    data.update({"attendance-2-organisation": fmu.pk, "attendance-2-mode": "video"})
+
+    response = ewg_client.post(reverse("workplans:meeting-create"), data)
+
+    assert response.status_code == 302
+    assert attendees(EwgMeeting.objects.get()) == [("FMU", "video", ""), ("NACTA", "in_person", "")]
