@@ -33,6 +33,7 @@ _NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # included, marks it, and every role with money can open it.
     ("nav_funding", "Funding", ("donors:dashboard",)),
     ("nav_reports", "Reports", ("reports:report-list",)),
+    ("nav_audit", "Audit log", ("audit-log",)),
 )
 
 
@@ -53,6 +54,7 @@ def nav_flags(user) -> dict[str, bool]:
         "nav_funding": access.has_role(user, Role.PROGRAMME_MANAGER, Role.DONOR_VIEWER),
         "nav_reports": access.role_of(user) is not None,
         "nav_admin": access.has_role(user, Role.ADMINISTRATOR),
+        "nav_audit": access.can_see_audit(user),
     }
 
 

@@ -56,6 +56,11 @@ def field_label(f: models.Field) -> str:
     return capfirst(_acronyms(str(f.verbose_name)))
 
 
+def model_label(model: type[models.Model]) -> str:
+    """ "ewg meeting" -> "EWG meeting": a kind of object as the pages name it."""
+    return capfirst(_acronyms(str(model._meta.verbose_name)))
+
+
 @dataclass(frozen=True)
 class FieldChange:
     label: str
@@ -359,3 +364,15 @@ def history_for(
             rel = levels[parent_path][0]._meta.get_field(name)
             hidden[rel.related_model].add(rel.field.name)
     return entries_from_records(records, limit=limit, hidden=hidden)
+
+
+def entries_for_rows(
+    rows: Sequence[Any], previous: Mapping[tuple[type, Any], Any]
+) -> list[HistoryEntry]:
+    """Each history row as an entry of its own, in the order given, compared with the row
+    before it of the same object: `previous[(type(row), row.history_id)]`, absent for a
+    creation. For pages that list rows of many objects a page at a time (the audit page),
+    where the rows before a page's rows are not on the page."""
+    rows = list(rows)
+    reader = _Reader(rows + list(previous.values()), {})
+    return [_entry(reader, [row], previous.get((type(row), row.history_id))) for row in rows]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from ctportal import views
+from ctportal import views, views_audit
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("funding/", include("donors.urls")),
     path("api/v1/", include("ctportal.api.urls")),
     path("account/", include("organisations.urls")),
+    path("audit/", views_audit.AuditLogView.as_view(), name="audit-log"),
     path("admin/", admin.site.urls),
 ]
 

@@ -150,3 +150,9 @@ def can_report_progress_for(user, lead_counterpart_id: int) -> bool:
 
 def can_review_progress(user) -> bool:
     return is_manager(user)
+
+
+def can_see_audit(user) -> bool:
+    """The audit page (every sign-in, role change and change to money, workplans and
+    progress) is for administrators only."""
+    return has_role(user, Role.ADMINISTRATOR)

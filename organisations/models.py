@@ -87,3 +87,54 @@ class ApiToken(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class SecurityEvent(models.Model):
+    """One thing that happened to who may do what: a sign-in, a failed one, a lockout, a role
+    or permission changed, an API token created or revoked (written by
+    organisations.audit.security_event_record only). Kept apart from the history of records
+    because most of these events change no record a page shows."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Sign-in"
+        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+        LOCKED_OUT = "locked_out", "Lockout"
+        UNLOCKED = "unlocked", "Unlock"
+        ROLE_CHANGED = "role_changed", "Role change"
+        PERMISSION_CHANGED = "permission_changed", "Permission change"
+        TOKEN_CREATED = "token_created", "Token created"
+        TOKEN_REVOKED = "token_revoked", "Token revoked"
+
+    when = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # As typed at the sign-in page: a failed sign-in may name nobody who exists.
+    username = models.CharField(max_length=150, blank=True)
+    # Whom the event is about, and who did it (an administrator changing a role; the same
+    # person signing in); either is kept empty if the user is deleted, the event stays.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="security_events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="security_events_done",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-when", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "when"]),
+            models.Index(fields=["username", "when"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username} {self.when:%Y-%m-%d %H:%M}"

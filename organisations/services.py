@@ -14,7 +14,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from ctportal.exceptions import DomainError
-from organisations.models import Membership, Organisation, Role
+from organisations.audit import security_event_record
+from organisations.models import Membership, Organisation, Role, SecurityEvent
 
 Kind = Organisation.Kind
 
@@ -206,11 +207,17 @@ def membership_set(*, user: AbstractUser, organisation: Organisation, role: str)
     organisation of its kind, and only administrators are staff and superusers."""
     membership_validate(user=user, organisation=organisation, role=role)
     membership = Membership.objects.select_for_update().filter(user=user).first()
+    before = _role_text(membership) if membership is not None else "none"
     if membership is None:
         membership = Membership(user=user)
     membership.organisation = organisation
     membership.role = role
     membership.save()
+    after = _role_text(membership)
+    if after != before:
+        security_event_record(
+            kind=SecurityEvent.Kind.ROLE_CHANGED, user=user, detail=f"Role: {before} → {after}."
+        )
     is_admin = role == Role.ADMINISTRATOR
     if user.is_staff != is_admin or user.is_superuser != is_admin:
         user.is_staff = user.is_superuser = is_admin
@@ -218,6 +225,10 @@ def membership_set(*, user: AbstractUser, organisation: Organisation, role: str)
     # Access rules read user.membership: keep the caller's object current.
     user.membership = membership
     return membership
+
+
+def _role_text(membership: Membership) -> str:
+    return f"{membership.get_role_display()} ({membership.organisation.short_name})"
 
 
 @transaction.atomic

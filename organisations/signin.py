@@ -20,12 +20,15 @@ from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from axes.utils import reset
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from ctportal.api.exceptions import error_body
+from organisations.audit import security_event_record
+from organisations.models import SecurityEvent
 
 LOCKED_OUT_CODE = "locked_out"
 
@@ -98,4 +101,11 @@ def _failures(attempts) -> int:
 def signin_unlock(*, username: str) -> int:
     """An administrator lifts an account's lock (its failed attempts are forgotten); returns
     how many records of failed attempts were removed."""
-    return reset(username=username)
+    removed = reset(username=username)
+    security_event_record(
+        kind=SecurityEvent.Kind.UNLOCKED,
+        user=get_user_model()._default_manager.filter(username=username).first(),
+        username=username,
+        detail=f"{removed} record(s) of failed attempts removed.",
+    )
+    return removed

@@ -19,7 +19,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from ctportal.exceptions import DomainError
-from organisations.models import ApiToken
+from organisations.audit import security_event_record
+from organisations.models import ApiToken, SecurityEvent
 
 KEY_PREFIX = "ctp_"
 PREFIX_LENGTH = 12
@@ -109,6 +110,11 @@ def api_token_create(
         key_hash=_digest(key),
         expires_at=timezone.now() + datetime.timedelta(days=expires_in_days),
     )
+    security_event_record(
+        kind=SecurityEvent.Kind.TOKEN_CREATED,
+        user=user,
+        detail=f"Token “{token.name}” ({token.prefix}…), expires {token.expires_at:%Y-%m-%d}.",
+    )
     return token, key
 
 
@@ -120,6 +126,11 @@ def api_token_revoke(*, token: ApiToken, user: AbstractBaseUser) -> ApiToken:
     if current.revoked_at is None:
         current.revoked_at = timezone.now()
         current.save(update_fields=["revoked_at", "updated_at"])
+        security_event_record(
+            kind=SecurityEvent.Kind.TOKEN_REVOKED,
+            user=user,
+            detail=f"Token “{current.name}” ({current.prefix}…).",
+        )
     return current
 
 
