@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model
+from django.utils.translation import ngettext
 
 from ctportal.exceptions import DomainError
 from organisations.models import ApiToken, Membership, Organisation
@@ -191,10 +192,17 @@ class PortalUserAdmin(UserAdmin):
     @admin.action(description="Unlock sign-in (forget failed attempts) of the selected users")
     def unlock_sign_in(self, request, queryset):
         removed = sum(signin_unlock(username=user.get_username()) for user in queryset)
+        users = queryset.count()
         self.message_user(
             request,
-            f"{queryset.count()} user(s) may sign in again "
-            f"({removed} record(s) of failed attempts removed).",
+            ngettext("%(n)d user may sign in again", "%(n)d users may sign in again", users)
+            % {"n": users}
+            + ngettext(
+                " (%(n)d record of failed attempts removed).",
+                " (%(n)d records of failed attempts removed).",
+                removed,
+            )
+            % {"n": removed},
         )
 
     def save_formset(self, request, form, formset, change):
@@ -249,4 +257,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.select_related("user"):
             api_token_revoke(token=token, user=token.user)
-        self.message_user(request, f"{queryset.count()} token(s) revoked.")
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", count) % {"n": count}
+        )

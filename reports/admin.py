@@ -4,6 +4,7 @@ generate them again, and the subscriptions. The schedules are django-celery-beat
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports import services
@@ -51,7 +52,9 @@ class ReportAdmin(SimpleHistoryAdmin):
                 self.message_user(request, f"{report}: {' '.join(error.messages)}", messages.ERROR)
             else:
                 count += 1
-        self.message_user(request, f"{count} report(s) queued.")
+        self.message_user(
+            request, ngettext("%(n)d report queued.", "%(n)d reports queued.", count) % {"n": count}
+        )
 
 
 @admin.register(Subscription)

@@ -1,4 +1,5 @@
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -165,3 +166,16 @@ def test_demo_progress_is_submitted_and_reviewed_after_its_quarter(demo):
         ("submitted", datetime.date(2022, 10, 9)),
         ("verified", datetime.date(2022, 10, 16)),
     ]
+
+
+def test_load_demo_counts_what_it_wrote_with_correct_plurals(db):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    lines = [" ".join(line.split()) for line in out.getvalue().splitlines()]
+    # The demo holds one workplan, decided at one EWG meeting by one approval.
+    assert "1 workplan" in lines
+    assert "1 EWG meeting" in lines
+    assert "1 approval" in lines
+    assert f"{Activity.objects.count()} activities" in lines
+    assert f"{FundingAgreement.objects.count()} agreements" in lines
+    assert not [line for line in lines if line.startswith("1 ") and line.endswith("s")]

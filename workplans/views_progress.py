@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views import View
 
 from ctportal.exceptions import DomainError
@@ -211,7 +212,13 @@ class ProgressFormView(LoginRequiredMixin, View):
                         "verification. Programme managers have been told by e-mail.",
                     )
                 else:
-                    files = f" and {len(attached)} file(s) attached" if attached else ""
+                    count = len(attached)
+                    files = (
+                        ngettext(" and %(n)d file attached", " and %(n)d files attached", count)
+                        % {"n": count}
+                        if count
+                        else ""
+                    )
                     messages.success(request, f"Draft saved{files}. Submit it when it is complete.")
                 return redirect("workplans:progress-form", pk=activity.pk, quarter=period.number)
         return self.render_page(request, activity, period, update, form, status=status)

@@ -47,13 +47,16 @@ def project_recorded_on(code: str, start: dt.date) -> dt.date:
 
 class DemoLoader(WorkplanSteps):
     def __init__(self) -> None:
-        self.created: dict[str, int] = {}
+        self.created: dict[tuple[str, str], int] = {}
 
-    def _count(self, what: str) -> None:
-        self.created[what] = self.created.get(what, 0) + 1
+    def _count(self, noun: str, plural: str = "") -> None:
+        """One more `noun` written; keyed by (singular, plural) so that the command says
+        "1 workplan" and "2 workplans"."""
+        key = (noun, plural or f"{noun}s")
+        self.created[key] = self.created.get(key, 0) + 1
 
     @transaction.atomic
-    def run(self) -> dict[str, int]:
+    def run(self) -> dict[tuple[str, str], int]:
         self.organisations()
         self.users()
         self.reference_data()
@@ -79,7 +82,7 @@ class DemoLoader(WorkplanSteps):
                     iati_type=iati_type,
                     notes=notes,
                 )
-                self._count("organisations")
+                self._count("organisation")
             self.orgs[short] = org
 
     def users(self) -> None:
@@ -96,7 +99,7 @@ class DemoLoader(WorkplanSteps):
                     organisation=self.orgs[org],
                     role=role,
                 )
-                self._count("users")
+                self._count("user")
             self.users_by_name[username] = user
         self.manager = self.users_by_name["manager"]
 
@@ -104,13 +107,13 @@ class DemoLoader(WorkplanSteps):
         for code, name in data.PROVINCES:
             _, created = Province.objects.get_or_create(code=code, defaults={"name": name})
             if created:
-                self._count("provinces")
+                self._count("province")
         for number, title in enumerate(data.NAP_2014, start=1):
             _, created = NapArea.objects.get_or_create(
                 version="2014", number=number, defaults={"title": title}
             )
             if created:
-                self._count("nap areas")
+                self._count("NAP area")
         for currency, month, rate in data.EXCHANGE_RATES:
             if not ExchangeRate.objects.filter(currency=currency, month=month).exists():
                 # UN operational rates are published for the month, on its first day.
@@ -122,7 +125,7 @@ class DemoLoader(WorkplanSteps):
                         source=data.RATE_SOURCE,
                         user=self.manager,
                     )
-                self._count("exchange rates")
+                self._count("exchange rate")
 
     # --- programme structure ----------------------------------------------------------
     def programmes(self) -> None:
@@ -133,13 +136,13 @@ class DemoLoader(WorkplanSteps):
                 defaults={"title": title, "start_date": start, "end_date": end, "notes": notes},
             )
             if created:
-                self._count("programmes")
+                self._count("programme")
             for sp_code, sp_title in sub_programmes:
                 sp, created = SubProgramme.objects.get_or_create(
                     programme=programme, code=sp_code, defaults={"title": sp_title}
                 )
                 if created:
-                    self._count("sub-programmes")
+                    self._count("sub-programme")
                 self.sps[(code, sp_code)] = sp
 
     def projects(self) -> None:
@@ -174,7 +177,7 @@ class DemoLoader(WorkplanSteps):
                         nap_areas=list(NapArea.objects.filter(version="2014", number__in=nap)),
                         user=self.manager,
                     )
-                self._count("projects")
+                self._count("project")
             self.projects_by_code[code] = project
 
     # --- money ------------------------------------------------------------------------
@@ -211,7 +214,7 @@ class DemoLoader(WorkplanSteps):
                         notes=notes,
                         user=self.manager,
                     )
-                self._count("agreements")
+                self._count("agreement")
             for project_code, allocated in allocations:
                 project = self.projects_by_code[project_code]
                 if not Allocation.objects.filter(agreement=agreement, project=project).exists():
@@ -222,7 +225,7 @@ class DemoLoader(WorkplanSteps):
                             amount=allocated,
                             user=self.manager,
                         )
-                    self._count("allocations")
+                    self._count("allocation")
             for planned_date, planned_amount, received_date in tranches:
                 self.tranche(agreement, at_signing, planned_date, planned_amount, received_date)
         for code, category, year, amount in data.BUDGET_LINES:
@@ -241,7 +244,7 @@ class DemoLoader(WorkplanSteps):
                         currency="USD",
                         user=self.manager,
                     )
-                self._count("budget lines")
+                self._count("budget line")
         for code, category, spent_on, currency, amount, description in data.EXPENDITURES:
             project = self.projects_by_code[code]
             description = f"{description} ({data.ILL})"
@@ -258,7 +261,7 @@ class DemoLoader(WorkplanSteps):
                         description=description,
                         user=self.manager,
                     )
-                self._count("expenditures")
+                self._count("expenditure")
 
     def tranche(
         self,
@@ -280,7 +283,7 @@ class DemoLoader(WorkplanSteps):
                     notes=data.ILL,
                     user=self.manager,
                 )
-            self._count("disbursements")
+            self._count("disbursement")
         if received_date and tranche.received_date is None:
             with happened(moment(received_date, hour=12), by=self.manager):
                 donor_services.disbursement_receive(
@@ -289,4 +292,4 @@ class DemoLoader(WorkplanSteps):
                     received_amount=planned_amount,
                     user=self.manager,
                 )
-            self._count("receipts")
+            self._count("receipt")

@@ -42,7 +42,7 @@ class WorkplanSteps:
                     outcome = project_services.outcome_create(
                         sub_programme=sp4, code=oc_code, title=oc_title, user=self.manager
                     )
-                self._count("outcomes")
+                self._count("outcome")
             for op_code, op_title, indicators in outputs:
                 output = Output.objects.filter(outcome=outcome, code=op_code).first()
                 if output is None:
@@ -50,7 +50,7 @@ class WorkplanSteps:
                         output = project_services.output_create(
                             outcome=outcome, code=op_code, title=op_title, user=self.manager
                         )
-                    self._count("outputs")
+                    self._count("output")
                 self.outputs[op_code] = output
                 for code, title, unit, baseline, target, by_sex, by_province in indicators:
                     indicator = Indicator.objects.filter(output=output, code=code).first()
@@ -67,7 +67,7 @@ class WorkplanSteps:
                                 by_province=by_province,
                                 user=self.manager,
                             )
-                        self._count("indicators")
+                        self._count("indicator")
                     self.indicators[code] = indicator
 
     def workplan(self) -> None:
@@ -85,7 +85,7 @@ class WorkplanSteps:
                     period_end=spec["period_end"],
                     user=self.manager,
                 )
-            self._count("workplans")
+            self._count("workplan")
         self.version = workplan.versions.order_by("number").first()
         if self.version.is_editable:
             self.activities(drafted)
@@ -115,13 +115,13 @@ class WorkplanSteps:
                     decisions=meeting_spec["decisions"],
                     user=ewg,
                 )
-            self._count("EWG meetings")
+            self._count("EWG meeting")
         if self.version.status == WorkplanVersion.Status.SUBMITTED:
             approved = moment(meeting_spec["date"], hour=16, minute=30)
             with happened(approved, by=ewg):
                 wp_services.version_approve(version=self.version, meeting=meeting, user=ewg)
             backdate(self.version, approved_at=approved)
-            self._count("approvals")
+            self._count("approval")
 
     def activities(self, drafted: dt.datetime) -> None:
         for (
@@ -155,7 +155,7 @@ class WorkplanSteps:
                     ],
                     user=self.manager,
                 )
-            self._count("activities")
+            self._count("activity", "activities")
 
     def progress(self) -> None:
         provinces = {p.code: p for p in Province.objects.all()}
@@ -191,7 +191,7 @@ class WorkplanSteps:
                         for i, sex, p, v in values
                     ],
                 )
-            self._count("progress updates")
+            self._count("progress update")
             if state == "draft":
                 continue
             submitted = moment(ended + SUBMITTED_AFTER_END)

@@ -33,6 +33,11 @@
     );
   }
 
+  // English plural rule: one row, zero or several rows.
+  function plural(count, one, many) {
+    return count + " " + (count === 1 ? one : many);
+  }
+
   function announce(formset, text) {
     var region = formset.querySelector("[data-formset-status]");
     if (region) {
@@ -91,7 +96,7 @@
     if (add) {
       add.focus();
     }
-    announce(formset, "Row removed. " + liveRows(formset).length + " rows left.");
+    announce(formset, "Row removed. " + plural(liveRows(formset).length, "row", "rows") + " left.");
   }
 
   function enhance(formset) {

@@ -28,6 +28,11 @@
     return BigInt(match[1] + fraction);
   }
 
+  // English plural rule: one decimal, zero or several decimals.
+  function plural(count, one, many) {
+    return count + " " + (count === 1 ? one : many);
+  }
+
   // 123450n, 2 places, "EUR" -> "EUR 1,234.50" (as the pages print money).
   function format(minor, places, currency) {
     var negative = minor < BigInt(0);
@@ -57,7 +62,8 @@
       return {
         message: places === 0
           ? "Type a whole number of " + currency + ", digits only, e.g. 150000."
-          : "Type digits with at most " + places + " decimals and no commas, e.g. 250000.00.",
+          : "Type digits with at most " + plural(places, "decimal", "decimals") +
+            " and no commas, e.g. 250000.00.",
         over: true
       };
     }

@@ -196,6 +196,18 @@ def test_the_agreement_list_searches_reference_title_and_donor(browser, money):
     assert _references(browser.get(url, {"q": "nothing like it"})) == []
 
 
+@pytest.mark.parametrize(
+    ("search", "said"),
+    [("jp-ct", "1 agreement matches “jp-ct”."), ("ct-001", "2 agreements match “ct-001”.")],
+)
+def test_the_agreement_list_counts_its_matches_in_good_english(browser, money, search, said):
+    response = browser.get(reverse("donors:agreement-manage-list"), {"q": search})
+    count = re.search(
+        r'data-testid="agreement-count">(.*?)</p>', response.content.decode(), re.S
+    ).group(1)
+    assert " ".join(count.split()) == said
+
+
 def test_the_agreement_list_sorts_by_its_columns_both_ways(browser, money):
     url = reverse("donors:agreement-manage-list")
     EurAgreementFactory(

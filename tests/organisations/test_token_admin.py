@@ -1,3 +1,5 @@
+import pytest
+
 from organisations.models import ApiToken
 from organisations.tokens import api_token_create
 from tests.factories import user_with_role
@@ -28,3 +30,21 @@ def test_an_administrator_revokes_a_users_token_in_the_admin_without_seeing_its_
 def test_nobody_adds_a_token_in_the_admin(client, administrator):
     client.force_login(administrator)
     assert client.get("/admin/organisations/apitoken/add/").status_code == 403
+
+
+@pytest.mark.parametrize(("tokens", "said"), [(1, "1 token revoked."), (2, "2 tokens revoked.")])
+def test_revoking_tokens_in_the_admin_counts_them_in_good_english(
+    client, administrator, tokens, said
+):
+    owner = user_with_role("donor_viewer")
+    chosen = [api_token_create(user=owner, name=f"laptop {n}")[0].pk for n in range(tokens)]
+    client.force_login(administrator)
+
+    response = client.post(
+        "/admin/organisations/apitoken/",
+        {"action": "revoke", "_selected_action": chosen},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [said]
+    assert ApiToken.objects.filter(revoked_at__isnull=False).count() == tokens

@@ -192,11 +192,33 @@ def test_an_administrator_unlocks_an_account_from_the_user_admin(client, sana):
         follow=True,
     )
     assert response.status_code == 200
-    assert "1 user(s) may sign in again" in response.content.decode()
+    assert "1 user may sign in again (1 record of failed attempts removed)." in (
+        response.content.decode()
+    )
     assert not AccessAttempt.objects.filter(username="sana").exists()
 
     assert _sign_in(client, "sana", PASSWORD, **_spoofed(91)).status_code == 302
     assert _signed_in(client)
+
+
+def test_unlocking_two_accounts_says_so_in_the_plural(client, sana):
+    omar = user_with_role(Role.PROGRAMME_MANAGER, username="omar")
+    for username in ("sana", "omar"):
+        for n in range(5):
+            _sign_in(client, username, "guess", **_spoofed(n))
+
+    admin_client = client.__class__()
+    admin_client.force_login(user_with_role(Role.ADMINISTRATOR, username="root"))
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "unlock_sign_in", "_selected_action": [sana.pk, omar.pk]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "2 users may sign in again (2 records of failed attempts removed)."
+    ]
+    assert not AccessAttempt.objects.exists()
 
 
 def test_only_administrators_reach_the_unlock_action(client, sana):

@@ -4,6 +4,7 @@ nothing is saved unless the whole file is valid."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -227,3 +228,32 @@ def test_the_checked_file_is_imported_on_confirmation(client, manager, draft):
 
     assert response.status_code == 302
     assert sorted(Activity.objects.values_list("code", flat=True)) == ["A1", "A2"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "said", "button"),
+    [
+        (GOOD[:1], "The 1 row is valid. Nothing is saved until you import it.", "Import 1 row"),
+        (
+            GOOD[:2],
+            "All 2 rows are valid. Nothing is saved until you import them.",
+            "Import 2 rows",
+        ),
+    ],
+)
+def test_the_checked_file_counts_its_rows_in_good_english(
+    client, manager, draft, rows, said, button
+):
+    client.force_login(manager)
+    checked = client.post(
+        reverse("workplans:version-import", args=[draft.pk]),
+        {"file": SimpleUploadedFile("plan.xlsx", xlsx(draft, rows).getvalue())},
+    )
+
+    html = checked.content.decode()
+    ok = re.search(r'data-testid="import-ok">(.*?)</div>', html, re.S).group(1)
+    assert " ".join(ok.split()) == said
+    assert (
+        re.search(r'<button class="btn btn-primary" type="submit">(.*?)</button>', html).group(1)
+        == button
+    )

@@ -628,6 +628,28 @@ def evidence(client, activity, reporter):
     return EvidenceFile.objects.get()
 
 
+@pytest.mark.parametrize(
+    ("files", "said"),
+    [
+        (1, "Draft saved and 1 file attached. Submit it when it is complete."),
+        (2, "Draft saved and 2 files attached. Submit it when it is complete."),
+    ],
+)
+def test_saving_a_draft_counts_the_files_attached_in_good_english(
+    client, activity, reporter, files, said
+):
+    client.force_login(reporter)
+    data = form_data(activity)
+    data["evidence"] = [
+        SimpleUploadedFile(f"sheet {n}.pdf", PDF, "application/pdf") for n in range(files)
+    ]
+
+    response = client.post(form_url(activity), data, follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [said]
+    assert EvidenceFile.objects.count() == files
+
+
 def test_evidence_is_checked_by_content_and_stored_under_media_root(evidence, reporter):
     assert (evidence.original_name, evidence.content_type, evidence.size) == (
         "attendance sheet.pdf",

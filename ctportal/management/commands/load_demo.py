@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from ctportal.demo.loader import DemoLoader
 from ctportal.demo.otp import demo_otp_devices
@@ -50,6 +51,6 @@ class Command(BaseCommand):
         if not created:
             self.stdout.write("Demo data already loaded: nothing changed.")
             return
-        for what, count in created.items():
-            self.stdout.write(f"  {count:>4} {what}")
+        for (singular, plural), count in created.items():
+            self.stdout.write(f"  {count:>4} {ngettext(singular, plural, count)}")
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
