@@ -56,4 +56,11 @@ format: $(STAMP) ## apply ruff fixes and formatting
 bench: $(STAMP) ## benchmarks: print figures and ratios
 	$(BIN)/python -m tests.bench
 
-.PHONY: help install migrate demo run test lint format bench
+backup: $(STAMP) ## back up the database and uploaded files to var/backups/<time>/ (BACKUP_DIR)
+	$(BIN)/python manage.py backup
+
+restore: $(STAMP) ## restore a backup: make restore BACKUP=var/backups/<time> [FORCE=1]
+	@test -n "$(BACKUP)" || { echo "Say which backup: make restore BACKUP=var/backups/<time>"; exit 2; }
+	$(BIN)/python manage.py restore "$(BACKUP)" $(if $(FORCE),--force)
+
+.PHONY: help install migrate demo run test lint format bench backup restore
