@@ -109,12 +109,11 @@ def home_figures(*, user) -> list[Figure]:
     if role in (Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT):
         versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
         waiting = versions.filter(status=WorkplanVersion.Status.SUBMITTED).count()
-        # The workplan list shows every version with its status (it has no status filter).
         figures.append(
             Figure(
                 "Workplan versions awaiting EWG approval",
                 waiting,
-                _url("workplans:workplan-list"),
+                _url("workplans:workplan-list", status=WorkplanVersion.Status.SUBMITTED),
                 attention=waiting > 0,
             )
         )

@@ -114,7 +114,7 @@ def _count_on_page(url: str, page: str) -> int | str:
     if path.startswith("/funding/agreements"):
         return _number(r"(\d+) agreements?", text)
     if path == reverse("workplans:workplan-list"):
-        return len(tree.xpath("//a[contains(., 'Submitted for approval')]"))
+        return len(tree.xpath("//table[@data-testid='workplan-table']/tbody/tr"))
     if path == reverse("workplans:review-list"):
         return _number(r"(\d+) updates? waiting", text)
     if path == reverse("workplans:meeting-list"):
@@ -182,6 +182,94 @@ def test_home_tiles_count_what_each_role_may_see(client, world):
     assert (donor["Projects you can see"], donor["Funding agreements"]) == (1, 1)
     assert donor["Overdue tranches"] == 1
     assert figures(Role.EWG_SECRETARIAT)["EWG meetings recorded"] == 2
+
+
+@pytest.mark.parametrize("role", [Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT])
+def test_the_awaiting_approval_tile_counts_the_rows_of_the_filtered_workplan_list(
+    client, world, role
+):
+    sub_programme = SubProgrammeFactory()
+    for status in ("submitted", "draft", "returned", "approved"):
+        WorkplanVersionFactory(workplan=WorkplanFactory(sub_programme=sub_programme), status=status)
+    # A workplan whose approved v1 is being revised: v2 waits for the EWG.
+    revised = WorkplanFactory(sub_programme=sub_programme)
+    WorkplanVersionFactory(workplan=revised, number=1, status="approved")
+    WorkplanVersionFactory(workplan=revised, number=2, status="submitted")
+    client.force_login(world["users"][role])
+
+    tile = next(
+        f
+        for f in client.get(reverse("home")).context["figures"]
+        if f.label == "Workplan versions awaiting EWG approval"
+    )
+    page = client.get(tile.url)
+
+    assert tile.url == "/workplans/?status=submitted"
+    tree = html.fromstring(page.text)
+    rows = tree.xpath("//table[@data-testid='workplan-table']/tbody/tr")
+    assert tile.value == len(rows) == 3  # the world's one, the new one and the revision
+    badges = [
+        " ".join(a.text_content().split())
+        for a in tree.xpath("//tbody//a[@href][contains(@class, 'badge')]")
+    ]
+    assert sorted(badges) == [
+        "v1 Submitted for approval",
+        "v1 Submitted for approval",
+        "v2 Submitted for approval",
+    ]
+    said = " ".join(tree.xpath("string(//*[@data-testid='version-count'])").split())
+    assert said == "3 versions with the status “Submitted for approval”."
+    # The filter is a labelled select, showing what it filters by.
+    assert tree.xpath("string(//label[@for='id_status'])") == "Version status"
+    assert tree.xpath("//select[@id='id_status']/option[@selected]/@value") == ["submitted"]
+
+
+def test_the_workplan_list_filters_versions_by_status_within_what_a_role_sees(client, world):
+    sub_programme = SubProgrammeFactory()
+    WorkplanVersionFactory(workplan=WorkplanFactory(sub_programme=sub_programme), status="draft")
+    url = reverse("workplans:workplan-list")
+
+    def badges(role, status):
+        client.force_login(world["users"][role])
+        tree = html.fromstring(client.get(url, {"status": status}).text)
+        return [
+            " ".join(a.text_content().split())
+            for a in tree.xpath("//tbody//a[@href][contains(@class, 'badge')]")
+        ]
+
+    assert badges(Role.PROGRAMME_MANAGER, "draft") == ["v1 Draft"]
+    assert badges(Role.PROGRAMME_MANAGER, "approved") == ["v1 Approved"]
+    # Counterpart staff see decided versions only, filtered or not.
+    assert badges(Role.COUNTERPART_STAFF, "submitted") == []
+    assert badges(Role.COUNTERPART_STAFF, "approved") == ["v1 Approved"]
+
+
+def test_an_unknown_status_is_an_error_on_the_select_and_lists_nothing(client, world):
+    client.force_login(world["users"][Role.PROGRAMME_MANAGER])
+    page = client.get(reverse("workplans:workplan-list"), {"status": "lost"})
+
+    assert page.status_code == 200
+    tree = html.fromstring(page.text)
+    assert "lost is not one of the available choices" in tree.xpath(
+        "string(//*[@id='id_status_errors'])"
+    )
+    assert tree.xpath("//table[@data-testid='workplan-table']") == []
+
+
+@pytest.mark.parametrize(("versions", "said"), [(1, "1 version with"), (2, "2 versions with")])
+def test_the_filtered_workplan_list_counts_versions_in_good_english(client, world, versions, said):
+    sub_programme = SubProgrammeFactory()
+    for _ in range(versions):
+        WorkplanVersionFactory(
+            workplan=WorkplanFactory(sub_programme=sub_programme), status="returned"
+        )
+    client.force_login(world["users"][Role.PROGRAMME_MANAGER])
+    tree = html.fromstring(
+        client.get(reverse("workplans:workplan-list"), {"status": "returned"}).text
+    )
+    assert " ".join(tree.xpath("string(//*[@data-testid='version-count'])").split()) == (
+        f"{said} the status “Returned with comments”."
+    )
 
 
 def test_money_tiles_link_to_the_agreements_and_received_tranches(client, world):

@@ -25,6 +25,16 @@ class WorkplanForm(forms.Form):
     period_end = forms.DateField(widget=DateInput(), help_text="Last day of the last quarter.")
 
 
+class WorkplanListFilterForm(forms.Form):
+    """What the workplan list narrows its versions by (a GET form)."""
+
+    status = forms.ChoiceField(
+        label="Version status",
+        required=False,
+        choices=[("", "Any status"), *WorkplanVersion.Status.choices],
+    )
+
+
 class ActivityForm(forms.Form):
     code = forms.CharField(max_length=20)
     title = forms.CharField(max_length=400)

@@ -16,6 +16,7 @@ from workplans import selectors, selectors_progress, services
 from workplans.forms import (
     VersionDecisionForm,
     WorkplanForm,
+    WorkplanListFilterForm,
 )
 from workplans.forms_progress import ListSearchForm
 from workplans.models import Activity, WorkplanVersion
@@ -28,8 +29,17 @@ from workplans.views_progress import sort_columns
 
 
 class WorkplanListView(LoginRequiredMixin, View):
+    """Each workplan with its versions; ?status= keeps the versions in that status (the home
+    tile of versions awaiting EWG approval links here with status=submitted)."""
+
     def get(self, request):
-        versions = selectors.workplan_version_list(user=request.user)
+        filter_form = WorkplanListFilterForm(request.GET or None)
+        valid = filter_form.is_valid()  # False when unbound too: then nothing is filtered
+        status = filter_form.cleaned_data["status"] if valid else ""
+        versions = selectors.workplan_version_list(user=request.user, filters={"status": status})
+        if filter_form.is_bound and not valid:
+            # Half a filter would show a misleading list: show the error and no rows.
+            versions = versions.none()
         workplans: dict[int, dict] = {}
         for version in versions:
             entry = workplans.setdefault(
@@ -41,6 +51,9 @@ class WorkplanListView(LoginRequiredMixin, View):
             "workplans/workplan_list.html",
             {
                 "workplans": list(workplans.values()),
+                "version_count": len(versions),
+                "filter_form": filter_form,
+                "status_label": WorkplanVersion.Status(status).label if status else "",
                 "can_create": access.can_edit_workplans(request.user),
             },
         )
