@@ -107,6 +107,18 @@ def can_see_money(user) -> bool:
     return role_of(user) in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.DONOR_VIEWER)
 
 
+def can_see_meetings(user) -> bool:
+    """EWG meetings, their attendance, decisions and documents (pages and API alike):
+    managers, the secretariat, administrators and counterpart staff; not donor viewers."""
+    return has_role(
+        user,
+        Role.PROGRAMME_MANAGER,
+        Role.EWG_SECRETARIAT,
+        Role.ADMINISTRATOR,
+        Role.COUNTERPART_STAFF,
+    )
+
+
 def visible_workplan_versions(user, queryset: QuerySet) -> QuerySet:
     """Managers and the EWG secretariat see every version; others only what was approved
     (in force or superseded), donors only for sub-programmes their money reaches."""

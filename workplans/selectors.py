@@ -24,7 +24,6 @@ from workplans.selectors_meetings import meeting_decision_list as meeting_decisi
 from workplans.selectors_meetings import meeting_document_get as meeting_document_get
 from workplans.selectors_meetings import meeting_get as meeting_get
 from workplans.selectors_meetings import meeting_list as meeting_list
-from workplans.selectors_meetings import meetings_visible_to as meetings_visible_to
 from workplans.selectors_meetings import version_decision_list as version_decision_list
 
 # --- Versions and activities --------------------------------------------------

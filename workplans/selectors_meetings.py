@@ -1,5 +1,6 @@
-"""Reads for EWG meetings: who sees them, their lists and documents, and which meetings
-may decide on which workplan versions."""
+"""Reads for EWG meetings: their lists and documents (who sees them is
+organisations.access.can_see_meetings), and which meetings may decide on which workplan
+versions."""
 
 import datetime
 from collections.abc import Mapping
@@ -8,15 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from organisations import access
-from organisations.models import Role
 from workplans.models import EwgMeeting, MeetingDocument, WorkplanVersion
-
-MEETING_ROLES = (
-    Role.PROGRAMME_MANAGER,
-    Role.EWG_SECRETARIAT,
-    Role.ADMINISTRATOR,
-    Role.COUNTERPART_STAFF,
-)
 
 # ?sort= keys of the meetings list: the column, then a tie-break that keeps pages stable.
 MEETING_ORDERINGS = {
@@ -25,12 +18,6 @@ MEETING_ORDERINGS = {
     "venue": ("venue", "-date", "-pk"),
     "chair": ("chair", "-date", "-pk"),
 }
-
-
-def meetings_visible_to(user) -> bool:
-    """Managers, the secretariat, administrators and counterpart staff see EWG meetings,
-    their attendance, decisions and documents; donor viewers do not."""
-    return access.has_role(user, *MEETING_ROLES)
 
 
 def _ordering(sort: str, orderings: Mapping[str, tuple[str, ...]], default: str) -> list[str]:
@@ -63,7 +50,7 @@ def meeting_list(
         )
         .order_by(*_ordering(sort, MEETING_ORDERINGS, "-date"))
     )
-    if user is not None and not meetings_visible_to(user):
+    if user is not None and not access.can_see_meetings(user):
         return queryset.none()
     if sub_programme_id:
         queryset = queryset.filter(sub_programme_id=sub_programme_id)
@@ -79,7 +66,7 @@ def meeting_list(
 
 def meeting_get(*, user, pk: int) -> EwgMeeting:
     """One meeting `user` may see; EwgMeeting.DoesNotExist for anyone else."""
-    if not meetings_visible_to(user):
+    if not access.can_see_meetings(user):
         raise EwgMeeting.DoesNotExist
     return EwgMeeting.objects.select_related("sub_programme__programme", "chair_organisation").get(
         pk=pk
@@ -88,7 +75,7 @@ def meeting_get(*, user, pk: int) -> EwgMeeting:
 
 def meeting_document_get(*, user, pk: int) -> MeetingDocument:
     """A document of a meeting `user` may see; MeetingDocument.DoesNotExist otherwise."""
-    if not meetings_visible_to(user):
+    if not access.can_see_meetings(user):
         raise MeetingDocument.DoesNotExist
     return MeetingDocument.objects.select_related("meeting__sub_programme").get(pk=pk)
 

@@ -62,7 +62,7 @@ class MeetingListView(LoginRequiredMixin, View):
     sub-programme."""
 
     def get(self, request):
-        if not selectors.meetings_visible_to(request.user):
+        if not access.can_see_meetings(request.user):
             raise PermissionDenied
         sort = request.GET.get("sort") or "-date"
         columns = sort_columns(MEETING_COLUMNS, selectors.MEETING_ORDERINGS, sort, "date")

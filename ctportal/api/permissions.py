@@ -4,7 +4,6 @@ business, applied in each endpoint's queryset."""
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from organisations import access
-from organisations.models import Role
 
 
 class HasRole(BasePermission):
@@ -29,19 +28,12 @@ class SeesMoney(BasePermission):
 
 
 class SeesMeetings(BasePermission):
-    """EWG meetings, as on the pages: managers, the secretariat, administrators and
-    counterpart staff."""
+    """EWG meetings, as on the pages (organisations.access.can_see_meetings)."""
 
     message = "Your role does not see EWG meetings."
 
     def has_permission(self, request, view) -> bool:
-        return access.has_role(
-            request.user,
-            Role.PROGRAMME_MANAGER,
-            Role.EWG_SECRETARIAT,
-            Role.ADMINISTRATOR,
-            Role.COUNTERPART_STAFF,
-        )
+        return access.can_see_meetings(request.user)
 
 
 class ManagesMoneyToWrite(BasePermission):
