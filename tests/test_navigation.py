@@ -393,7 +393,11 @@ def test_demo_logins_prints_the_address_it_is_given(capsys, db):
 def test_make_run_prints_and_serves_the_port_it_is_given():
     root = Path(__file__).resolve().parents[1]
     dry_run = subprocess.run(
-        ["make", "--no-print-directory", "-n", "run", "PORT=8101"], cwd=root, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "run", "PORT=8101"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "demo_logins --address http://127.0.0.1:8101/" in dry_run
     assert 'echo "CT Portal: http://127.0.0.1:8101/ (demo logins above)"' in dry_run
