@@ -33,12 +33,8 @@ CSV_HEADER = (
 
 class AuditFilterForm(forms.Form):
     kind = forms.ChoiceField(label="Event", required=False)
-    user = forms.CharField(
-        label="User",
-        required=False,
-        max_length=150,
-        help_text="A username: events about them, done by them, or sign-ins in their name.",
-    )
+    # Events about the user, done by them, or sign-ins tried in their name.
+    user = forms.CharField(label="Username", required=False, max_length=150)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

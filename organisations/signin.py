@@ -25,6 +25,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from ctportal.api.exceptions import error_body
 from organisations.audit import security_event_record
@@ -106,6 +107,11 @@ def signin_unlock(*, username: str) -> int:
         kind=SecurityEvent.Kind.UNLOCKED,
         user=get_user_model()._default_manager.filter(username=username).first(),
         username=username,
-        detail=f"{removed} record(s) of failed attempts removed.",
+        detail=ngettext(
+            "%(n)d record of failed attempts removed.",
+            "%(n)d records of failed attempts removed.",
+            removed,
+        )
+        % {"n": removed},
     )
     return removed

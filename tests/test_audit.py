@@ -174,7 +174,7 @@ def test_an_administrator_unlocking_an_account_is_recorded(client, sana, adminis
         "admin",
         "127.0.0.1",
     )
-    assert detail.endswith("record(s) of failed attempts removed.")
+    assert detail == "1 record of failed attempts removed."
 
 
 def test_a_role_change_through_the_service_is_recorded_from_what_to_what(sana):
@@ -415,6 +415,12 @@ def test_filter_by_user_finds_what_they_did_and_what_happened_to_them(auditor, m
         "Changed disbursement planned for 01 Mar 2023"
     ]
     assert _whats(auditor, user="nobody-here") == []
+
+
+def test_filter_by_a_username_nobody_holds_finds_the_attempts_in_that_name(auditor, mixed):
+    _sign_in(Client(), "ghost", "guess")
+
+    assert _whats(auditor, user="ghost") == ["Failed sign-in: ghost"]
 
 
 def test_filter_by_object_type(auditor, mixed):

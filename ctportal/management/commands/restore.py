@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from ctportal.backup import BackupError, backup_restore
 
@@ -24,10 +25,12 @@ class Command(BaseCommand):
             result = backup_restore(source=options["backup"], force=options["force"])
         except BackupError as error:
             raise CommandError(str(error)) from error
+        files = ngettext("%(n)d uploaded file", "%(n)d uploaded files", result.media_files) % {
+            "n": result.media_files
+        }
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restored {options['backup']} into {result.database} and "
-                f"{result.media_files} uploaded file(s). Run `manage.py migrate` if the "
-                "backup is older than this version of the portal."
+                f"Restored {options['backup']}: the database {result.database} and {files}. "
+                "Run `manage.py migrate` if the backup is older than this version of the portal."
             )
         )
