@@ -283,32 +283,3 @@ class ReviewForm(forms.Form):
         label="Comment to the counterpart",
         help_text="Required to return the update: say what should change.",
     )
-
-
-class SearchInput(forms.TextInput):
-    input_type = "search"
-
-
-class ListSearchForm(forms.Form):
-    """The search box and sort order of a list page (a GET form). What is searched and how
-    rows sort is the selector's; the column headers sort too, this select serves phones,
-    where the table has no header row."""
-
-    q = forms.CharField(required=False, max_length=100, strip=True, widget=SearchInput)
-    sort = forms.ChoiceField(required=False, label="Sort by")
-
-    def __init__(self, *args, label: str, help_text: str, columns: list[dict], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["q"].label = label
-        self.fields["q"].help_text = help_text
-        choices = []
-        for column in columns:
-            key, name = column["key"], column["label"]
-            choices += [(key, f"{name}, ascending"), (f"-{key}", f"{name}, descending")]
-        self.fields["sort"].choices = [("", "Default order"), *choices]
-
-    @property
-    def search(self) -> str:
-        # A bad sort value must not lose the search: cleaned_data keeps the valid fields.
-        self.is_valid()
-        return self.cleaned_data.get("q", "")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from ctportal.listing import sort_parse
 from organisations import access
 from projects.models import Province
 from workplans.models import (
@@ -180,16 +181,6 @@ def approved_activities() -> QuerySet[Activity]:
         .select_related("version__workplan__sub_programme", "output", "lead_counterpart")
         .annotate(first_quarter=Subquery(first_target[:1]))
     )
-
-
-def sort_parse(value: str | None, allowed: Iterable[str], default: str) -> tuple[str, bool]:
-    """("column", descending) from a `sort` parameter such as "-complete"; an unknown
-    column is the default, ascending."""
-    value = (value or "").strip()
-    name = value.removeprefix("-")
-    if name not in allowed:
-        return default, False
-    return name, value.startswith("-")
 
 
 # The columns "My activities" sorts by ("-" before one sorts it descending).

@@ -11,21 +11,20 @@ from django.views import View
 
 from ctportal.forms import add_service_error
 from ctportal.history import history_for
+from ctportal.listing import ListSearchForm, sort_headers, sort_parse
 from organisations import access
-from workplans import selectors, selectors_progress, services
+from workplans import selectors, services
 from workplans.forms import (
     VersionDecisionForm,
     WorkplanForm,
     WorkplanListFilterForm,
 )
-from workplans.forms_progress import ListSearchForm
 from workplans.models import Activity, WorkplanVersion
 from workplans.quarters import quarters_of
 from workplans.views_common import activity_or_404 as _activity_or_404
 from workplans.views_common import natural_key
 from workplans.views_common import version_or_404 as _version_or_404
 from workplans.views_common import workplan_or_404 as _workplan_or_404
-from workplans.views_progress import sort_columns
 
 
 class WorkplanListView(LoginRequiredMixin, View):
@@ -133,13 +132,13 @@ class VersionDetailView(LoginRequiredMixin, View):
 
     def render_page(self, request, version, *, decision_form=None, status=200):
         user = request.user
-        sort = request.GET.get("sort") or "code"
-        columns = sort_columns(ACTIVITY_COLUMNS, ACTIVITY_SORTS, sort, "code")
+        sort = request.GET.get("sort", "")
         search_form = ListSearchForm(
             request.GET,
+            columns=ACTIVITY_COLUMNS,
+            default="code",
             label="Search activities",
             help_text="Part of an activity's code or title.",
-            columns=columns,
         )
         search = search_form.search
         activities = selectors.activity_list(version=version)
@@ -147,7 +146,7 @@ class VersionDetailView(LoginRequiredMixin, View):
             activities = activities.filter(lead_counterpart=access.organisation_of(user))
         for word in search.split():
             activities = activities.filter(Q(code__icontains=word) | Q(title__icontains=word))
-        current, descending = selectors_progress.sort_parse(sort, ACTIVITY_SORTS, "code")
+        current, descending = sort_parse(sort, ACTIVITY_SORTS, "code")
         quarters = quarters_of(version.workplan)
         rows = []
         ordered = sorted(activities, key=_activity_sort_key(current), reverse=descending)
@@ -176,7 +175,7 @@ class VersionDetailView(LoginRequiredMixin, View):
                 "versions": versions,
                 "search_form": search_form,
                 "search": search,
-                "columns": {column["key"]: column for column in columns},
+                "columns": sort_headers(ACTIVITY_COLUMNS, sort, default="code"),
                 "can_edit": version.is_editable and access.can_edit_workplans(user),
                 "can_submit": version.is_editable and access.can_submit_workplans(user),
                 "can_revise": version.status == WorkplanVersion.Status.APPROVED

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views import View
 
 from ctportal.forms import add_service_error
+from ctportal.listing import ListSearchForm, sort_headers
 from ctportal.uploads import ALLOWED_TYPES, safe_file_name
 from organisations import access
 from workplans import selectors_meetings as selectors
@@ -24,9 +25,7 @@ from workplans.forms import (
     MeetingForm,
     add_grid_service_error,
 )
-from workplans.forms_progress import ListSearchForm
 from workplans.models import EwgMeeting, MeetingDocument
-from workplans.views_progress import sort_columns
 
 MEETING_COLUMNS = [
     ("date", "Date"),
@@ -65,12 +64,12 @@ class MeetingListView(LoginRequiredMixin, View):
         if not access.can_see_meetings(request.user):
             raise PermissionDenied
         sort = request.GET.get("sort") or "-date"
-        columns = sort_columns(MEETING_COLUMNS, selectors.MEETING_ORDERINGS, sort, "date")
         search_form = ListSearchForm(
             request.GET,
+            columns=MEETING_COLUMNS,
+            default="-date",
             label="Search meetings",
             help_text="Part of the venue, the chair or the sub-programme.",
-            columns=columns,
         )
         meetings = selectors.meeting_list(
             user=request.user, search=search_form.search, sort=sort
@@ -84,7 +83,7 @@ class MeetingListView(LoginRequiredMixin, View):
                 "can_record": access.can_record_meetings(request.user),
                 "search_form": search_form,
                 "search": search_form.search,
-                "columns": {column["key"]: column for column in columns},
+                "columns": sort_headers(MEETING_COLUMNS, sort, default="-date"),
             },
         )
 

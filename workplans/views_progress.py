@@ -16,12 +16,13 @@ from django.views import View
 
 from ctportal.exceptions import DomainError
 from ctportal.forms import add_service_error
+from ctportal.listing import ListSearchForm, sort_headers
 from ctportal.uploads import ALLOWED_TYPES, safe_file_name
 from organisations import access
 from workplans import notifications, services
 from workplans import selectors_progress as selectors
 from workplans.filters_progress import ProgressReviewFilter
-from workplans.forms_progress import ListSearchForm, ProgressForm, ReviewForm
+from workplans.forms_progress import ProgressForm, ReviewForm
 from workplans.models import (
     Activity,
     EvidenceFile,
@@ -42,24 +43,21 @@ def _form_url(update: ProgressUpdate) -> str:
     return reverse("workplans:progress-form", args=[update.activity_id, update.quarter])
 
 
-def sort_columns(
-    columns: list[tuple[str, str]], allowed, sort: str | None, default: str
-) -> list[dict]:
-    """Column headers that sort: the `sort` value each header's link sets (the current
-    column's link reverses it) and, on the current column, its aria-sort."""
-    current, descending = selectors.sort_parse(sort, allowed, default)
-    headers = []
-    for key, label in columns:
-        active = key == current
-        headers.append(
-            {
-                "key": key,
-                "label": label,
-                "sort": f"-{key}" if active and not descending else key,
-                "aria_sort": ("descending" if descending else "ascending") if active else "",
-            }
-        )
-    return headers
+# The sortable columns of "My activities" and of the review queue, in page order.
+MY_ACTIVITIES_COLUMNS = [
+    ("activity", "Activity"),
+    ("situation", "Where it stands"),
+    ("status", "Status"),
+    ("complete", "Complete"),
+]
+REVIEW_QUEUE_COLUMNS = [
+    ("activity", "Activity"),
+    ("quarter", "Quarter"),
+    ("counterpart", "Counterpart"),
+    ("status", "Status"),
+    ("complete", "Complete"),
+    ("submitted", "Submitted"),
+]
 
 
 class MyActivitiesView(LoginRequiredMixin, View):
@@ -73,22 +71,12 @@ class MyActivitiesView(LoginRequiredMixin, View):
         )
         today = timezone.localdate()
         sort = request.GET.get("sort", "")
-        columns = sort_columns(
-            [
-                ("activity", "Activity"),
-                ("situation", "Where it stands"),
-                ("status", "Status"),
-                ("complete", "Complete"),
-            ],
-            selectors.MY_ACTIVITIES_SORTS,
-            sort,
-            "situation",
-        )
         search_form = ListSearchForm(
             request.GET,
+            columns=MY_ACTIVITIES_COLUMNS,
+            default="situation",
             label="Search activities",
             help_text="Part of an activity's code or title.",
-            columns=columns,
         )
         groups = selectors.activity_quarter_list(
             user=request.user, today=today, search=search_form.search, sort=sort
@@ -102,7 +90,7 @@ class MyActivitiesView(LoginRequiredMixin, View):
                 "today": today,
                 "search_form": search_form,
                 "search": search_form.search,
-                "columns": {column["key"]: column for column in columns},
+                "columns": sort_headers(MY_ACTIVITIES_COLUMNS, sort, default="situation"),
                 "closed": selectors.closed_updates(user=request.user),
             },
         )
@@ -291,24 +279,12 @@ class ReviewQueueView(LoginRequiredMixin, View):
             access.can_review_progress(request.user), "Only programme managers review progress."
         )
         sort = request.GET.get("sort", "")
-        columns = sort_columns(
-            [
-                ("activity", "Activity"),
-                ("quarter", "Quarter"),
-                ("counterpart", "Counterpart"),
-                ("status", "Status"),
-                ("complete", "Complete"),
-                ("submitted", "Submitted"),
-            ],
-            selectors.REVIEW_QUEUE_SORTS,
-            sort,
-            "submitted",
-        )
         search_form = ListSearchForm(
             request.GET,
+            columns=REVIEW_QUEUE_COLUMNS,
+            default="submitted",
             label="Search",
             help_text="Part of an activity's code or title, or of a counterpart's name.",
-            columns=columns,
         )
         queue = selectors.progress_review_queue(
             user=request.user, search=search_form.search, sort=sort
@@ -326,7 +302,7 @@ class ReviewQueueView(LoginRequiredMixin, View):
                 "updates": page.object_list,
                 "filter_form": filterset.form,
                 "search_form": search_form,
-                "columns": {column["key"]: column for column in columns},
+                "columns": sort_headers(REVIEW_QUEUE_COLUMNS, sort, default="submitted"),
                 "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
             },
         )

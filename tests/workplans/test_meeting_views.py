@@ -4,6 +4,7 @@ meeting, removal after a question), the list's search and sorting, and decision 
 that offer only the meetings (and versions) the services accept."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -453,6 +454,17 @@ def test_the_meetings_list_sorts_by_its_columns(ewg_client, meetings):
     ]
     html = ewg_client.get(url, {"sort": "venue"}).content.decode()
     assert 'aria-sort="ascending"' in html
+
+
+def test_an_unknown_sort_lists_newest_first_and_its_header_and_select_say_so(ewg_client, meetings):
+    response = ewg_client.get(reverse("workplans:meeting-list"), {"sort": "password"})
+
+    assert _listed(response) == ["Serena Hotel", "Marriott, Karachi", "NACTA HQ"]
+    html = response.content.decode()
+    date_header = r'<th scope="col" aria-sort="descending"><a [^>]*data-testid="sort-date"'
+    assert re.search(date_header, html)
+    assert html.count("aria-sort=") == 1
+    assert '<option value="" selected>Date, descending</option>' in html
 
 
 def test_the_meetings_list_runs_as_many_queries_for_5_meetings_as_for_1(ewg_client, sp):
