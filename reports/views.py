@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 
 from ctportal.forms import add_service_error
+from ctportal.listing import ListSearchForm, sort_headers
 from organisations import access
 from reports import selectors, services
 from reports.forms import ReportRequestForm, SubscriptionForm
@@ -36,9 +37,9 @@ COLUMNS = (
     ("status", "Status"),
 )
 DEFAULT_SORT = "-period"
-# The same orders for the form's "Sort by" (on a phone the column headers are hidden).
+# The "Sort by" select in the list's own words: short, since it shares a row with the
+# filters (on a phone the column headers are hidden and it does their job).
 SORT_CHOICES = (
-    ("", "Newest period first"),
     ("period", "Oldest period first"),
     ("report", "Report"),
     ("scope", "Scope"),
@@ -46,30 +47,24 @@ SORT_CHOICES = (
 )
 
 
-def sort_headers(sort: str) -> dict[str, dict]:
-    """Each column's header: the `sort` its link sets (the current column's link turns
-    the order round) and, on the current column, its aria-sort."""
-    current = sort or DEFAULT_SORT
-    headers = {}
-    for key, label in COLUMNS:
-        active = current.removeprefix("-") == key
-        descending = active and current.startswith("-")
-        headers[key] = {
-            "key": key,
-            "label": label,
-            "sort": f"-{key}" if active and not descending else key,
-            "aria_sort": ("descending" if descending else "ascending") if active else "",
-        }
-    return headers
-
-
 def _list_context(request, form=None) -> dict:
     user = request.user
     filters = {name: request.GET.get(name, "") for name in ("kind", "status")}
-    search = request.GET.get("q", "").strip()[:100]
     sort = request.GET.get("sort", "")
     if sort.removeprefix("-") not in selectors.REPORT_SORTS or sort == DEFAULT_SORT:
         sort = ""
+    search_form = ListSearchForm(
+        request.GET,
+        columns=COLUMNS,
+        default=DEFAULT_SORT,
+        default_label="Newest period first",
+        # A header's reversed order stays listed, so the select keeps what the list shows.
+        choices=SORT_CHOICES
+        + tuple((f"-{key}", f"{label} (reversed)") for key, label in COLUMNS if sort == f"-{key}"),
+        label="Search",
+        help_text="Words from the report's kind, its donor or workplan, or who asked for it.",
+    )
+    search = search_form.search
     reports = selectors.report_list(user=user, filters=filters, search=search, sort=sort)
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     kinds = selectors.report_kinds_for(user=user)
@@ -79,12 +74,10 @@ def _list_context(request, form=None) -> dict:
         "page_obj": page,
         "reports": page.object_list,
         "filters": filters,
+        "search_form": search_form,
         "search": search,
         "sort": sort,
-        "columns": sort_headers(sort),
-        # A header's reversed order stays listed, so the form keeps what the list shows.
-        "sort_choices": SORT_CHOICES
-        + tuple((f"-{key}", f"{label} (reversed)") for key, label in COLUMNS if sort == f"-{key}"),
+        "columns": sort_headers(COLUMNS, sort, default=DEFAULT_SORT),
         "kinds": [(k, label) for k, label in Report.Kind.choices if k in kinds],
         "statuses": Report.Status.choices,
         "can_request": can_request,
