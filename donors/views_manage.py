@@ -23,6 +23,7 @@ from django.views import View
 from ctportal.exceptions import DomainError
 from ctportal.forms import add_service_error
 from ctportal.history import history_for
+from ctportal.listing import ListSearchForm, sort_headers
 from ctportal.money import MINOR_UNITS
 from donors import selectors, services
 from donors.forms import AgreementPageForm, ReasonForm
@@ -165,37 +166,28 @@ class AgreementListView(ManagerRequiredMixin, View):
     """Every agreement, searchable and sortable by its columns."""
 
     def get(self, request):
-        search = request.GET.get("q", "").strip()
+        search_form = ListSearchForm(
+            request.GET,
+            columns=SORT_COLUMNS,
+            default_label="Donor, then reference",
+            label="Search by reference, title or donor",
+        )
+        search = search_form.search
         sort = request.GET.get("sort", "")
         if sort.lstrip("-") not in selectors.AGREEMENT_SORTS:
             sort = ""
         agreements = selectors.agreement_search(user=request.user, search=search, sort=sort)
         page = Paginator(agreements, PAGE_SIZE).get_page(request.GET.get("page"))
-        sorts = {}
-        for key, label in SORT_COLUMNS:
-            current = sort.lstrip("-") == key
-            descending = current and sort.startswith("-")
-            sorts[key] = {
-                "label": label,
-                # A click on the current column turns its order round.
-                "sort": f"-{key}" if current and not descending else key,
-                "aria_sort": ("descending" if descending else "ascending") if current else "",
-            }
         return render(
             request,
             "donors/manage/agreement_list.html",
             {
                 "page_obj": page,
                 "agreements": page.object_list,
+                "search_form": search_form,
                 "search": search,
                 "sort": sort,
-                "sorts": sorts,
-                # The headers are hidden on a phone (rows stack): the same orders in a list.
-                "sort_choices": [
-                    (f"{prefix}{key}", f"{label}, {way}")
-                    for key, label in SORT_COLUMNS
-                    for prefix, way in (("", "ascending"), ("-", "descending"))
-                ],
+                "columns": sort_headers(SORT_COLUMNS, sort),
                 "crumbs": crumbs(),
             },
         )
