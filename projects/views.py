@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
+from ctportal.listing import SortForm, sort_headers
 from organisations import access
 from projects.filters import ProjectFilter
 from projects.models import Project
@@ -48,37 +49,21 @@ class ProjectListView(LoginRequiredMixin, ListView):
             value for key, value in self.request.GET.items() if key not in ("page", "sort")
         )
         context["sort"] = self.sort
-        context["sort_columns"] = sort_columns(self.sort)
-        context["sort_choices"] = [
-            (f"{prefix}{name}", f"{SORT_LABELS[name]} ({direction})")
-            for name in PROJECT_SORTS
-            for prefix, direction in (("", "ascending"), ("-", "descending"))
-        ]
+        context["columns"] = sort_headers(PROJECT_COLUMNS, self.sort, default="code")
+        context["sort_form"] = SortForm(self.request.GET, columns=PROJECT_COLUMNS, default="code")
         context["can_manage_projects"] = access.is_manager(self.request.user)
         context["can_manage_money"] = access.can_manage_money(self.request.user)
         return context
 
 
-SORT_LABELS = {
-    "code": "Code",
-    "title": "Title",
-    "sub_programme": "Sub-programme",
-    "period": "Period",
-    "status": "Status",
-}
-
-
-def sort_columns(current: str) -> list[dict[str, str]]:
-    """Each sortable column's header: its label, the ?sort= it links to, its aria-sort."""
-    key, descending = current.removeprefix("-"), current.startswith("-")
-    columns = []
-    for name in PROJECT_SORTS:
-        column = {"label": SORT_LABELS[name], "link": name, "aria": "none"}
-        if name == key:
-            column["link"] = name if descending else f"-{name}"
-            column["aria"] = "descending" if descending else "ascending"
-        columns.append(column)
-    return columns
+# The list's sortable columns, in page order (the keys of PROJECT_SORTS).
+PROJECT_COLUMNS = [
+    ("code", "Code"),
+    ("title", "Title"),
+    ("sub_programme", "Sub-programme"),
+    ("period", "Period"),
+    ("status", "Status"),
+]
 
 
 class ProjectDetailView(LoginRequiredMixin, TemplateView):

@@ -9,10 +9,14 @@ from django.views import View
 
 from ctportal.forms import add_service_error
 from ctportal.history import history_for
+from ctportal.listing import sort_headers
 from projects import selectors, services
 from projects.forms_manage import ReasonForm
 from projects.forms_money import ExchangeRateFilterForm, ExchangeRateForm
 from projects.views_money import PAGE_SIZE, MoneyManagerMixin
+
+# The one sortable column of the rates list; its order is also the filter form's "Order".
+RATE_COLUMNS = [("month", "Month")]
 
 
 class ExchangeRateListView(MoneyManagerMixin, View):
@@ -29,6 +33,7 @@ class ExchangeRateListView(MoneyManagerMixin, View):
             "page_obj": page,
             "rates": page.object_list,
             "sort": sort,
+            "columns": sort_headers(RATE_COLUMNS, sort, default="-month"),
             "is_filtered": bool(currency),
         }
         return render(request, "projects/rate_list.html", context)
