@@ -32,6 +32,7 @@ from reports.documents.pdf import ReportMeta, disbursement_pdf, progress_pdf
 from reports.documents.xlsx import disbursement_xlsx, progress_xlsx
 from reports.models import Report, ReportDelivery, ReportSection, Subscription
 from reports.periods import Period, month_parse, workplan_quarter
+from reports.signals import report_published, report_queued
 from workplans.models import Workplan
 
 logger = logging.getLogger(__name__)
@@ -65,11 +66,9 @@ def can_request_reports(user) -> bool:
 
 
 def _enqueue(report: Report) -> None:
-    from reports.tasks import enqueue, report_generate_task
-
     report_id, generation = report.pk, report.generation
     transaction.on_commit(
-        lambda: enqueue(report_generate_task, report_id=report_id, generation=generation)
+        lambda: report_queued.send(sender=Report, report_id=report_id, generation=generation)
     )
 
 
@@ -486,9 +485,7 @@ def _publish(*, report_id: int, token: str, pdf: str, xlsx: str) -> Report:
 
 
 def _enqueue_delivery(report_id: int, generation: int) -> None:
-    from reports.tasks import enqueue, report_deliver_task
-
-    enqueue(report_deliver_task, report_id=report_id, generation=generation)
+    report_published.send(sender=Report, report_id=report_id, generation=generation)
 
 
 # --- Sending -------------------------------------------------------------------------

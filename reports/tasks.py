@@ -13,9 +13,11 @@ failed with its reason.
 import logging
 
 from celery import Task, current_task, group, shared_task
+from django.dispatch import receiver
 
 from reports import conf, services
 from reports.models import Report
+from reports.signals import report_published, report_queued
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +128,16 @@ def report_assemble_task(self, *, report_id: int, token: str) -> str:
 @shared_task(bind=True, base=ReportTask)
 def report_deliver_task(self, *, report_id: int, generation: int) -> int:
     return services.report_deliver(report_id=report_id, generation=generation)
+
+
+@receiver(report_queued, dispatch_uid="reports.tasks.generate_when_queued")
+def _generate_when_queued(sender, *, report_id: int, generation: int, **kwargs) -> None:
+    enqueue(report_generate_task, report_id=report_id, generation=generation)
+
+
+@receiver(report_published, dispatch_uid="reports.tasks.deliver_when_published")
+def _deliver_when_published(sender, *, report_id: int, generation: int, **kwargs) -> None:
+    enqueue(report_deliver_task, report_id=report_id, generation=generation)
 
 
 @shared_task(bind=True, base=ReportTask)
