@@ -3,9 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from ctportal import views, views_audit
+from reports import views_home
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", views_home.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page links; send them to the icon.
     path("favicon.ico", views.favicon, name="favicon"),
