@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from ctportal import views, views_audit
-from reports import views_home
+from ctportal import views
+from reports import views_audit, views_home
 
 urlpatterns = [
     path("", views_home.HomeView.as_view(), name="home"),

@@ -17,14 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import html
 
-from ctportal import audit
-from ctportal.audit import AuditFilters
 from donors.models import Disbursement, FundingAgreement
 from donors.services import disbursement_delete, disbursement_update
 from organisations.models import ApiToken, Role, SecurityEvent
 from organisations.services import membership_set
 from organisations.tokens import api_token_create, api_token_revoke
 from projects.models import ExchangeRate
+from reports import audit
+from reports.audit import AuditFilters
 from tests.factories import (
     EurAgreementFactory,
     ExchangeRateFactory,

@@ -8,6 +8,9 @@ the rows are merged here and the page cut. The next page starts "before" the las
 shown: a cursor of (time, source, id) that every source can filter on with its indexes,
 where an OFFSET over a union would read everything before the page. Each history row is
 compared with the row before it of the same object, fetched for the page's rows only.
+
+It reads the history of money, projects and workplans, so it lives in reports, the read app
+above them all.
 """
 
 import datetime

@@ -1,4 +1,4 @@
-"""The audit page for administrators: the audit log (ctportal.audit), filtered, a page at a
+"""The audit page for administrators: the audit log (reports.audit), filtered, a page at a
 time, and as CSV."""
 
 import csv
@@ -13,9 +13,9 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from ctportal import audit
 from ctportal.spreadsheet_safety import inert_cell
 from organisations import access
+from reports import audit
 
 CSV_HEADER = (
     "When",
