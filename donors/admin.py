@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from ctportal.admin import ServiceAdminMixin, form_values
 from ctportal.exceptions import DomainError
 from ctportal.money import Money
 from donors.forms import (
@@ -45,21 +46,8 @@ def _money(amount: Any, currency: str) -> str:
     return "-" if amount is None else str(Money(amount, currency))
 
 
-def _copy_saved(obj: models.Model, saved: models.Model) -> None:
-    """The admin goes on using its own instance (change message, redirect): give it what
-    the service saved."""
-    for field in obj._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-    obj._state.db = saved._state.db
-
-
-def _form_values(form: Any) -> dict[str, Any]:
-    return {name: form.cleaned_data[name] for name in form.fields}
-
-
 @admin.register(FundingAgreement)
-class FundingAgreementAdmin(SimpleHistoryAdmin):
+class FundingAgreementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = FundingAgreementForm
     list_display = (
         "reference",
@@ -92,23 +80,17 @@ class FundingAgreementAdmin(SimpleHistoryAdmin):
     def received_amount(self, obj: FundingAgreement) -> str:
         return _money(obj.received, obj.currency)
 
-    def save_model(self, request: HttpRequest, obj: FundingAgreement, form: Any, change: bool):
+    def service_save(self, request, obj, form, change) -> FundingAgreement:
         if change:
-            saved = agreement_update(agreement=obj, user=request.user, **_form_values(form))
-        else:
-            saved = agreement_create(user=request.user, **_form_values(form))
-        _copy_saved(obj, saved)
+            return agreement_update(agreement=obj, user=request.user, **form_values(form))
+        return agreement_create(user=request.user, **form_values(form))
 
-    def delete_model(self, request: HttpRequest, obj: FundingAgreement) -> None:
+    def service_delete(self, request: HttpRequest, obj: FundingAgreement) -> None:
         agreement_delete(agreement=obj, user=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
-        for agreement in queryset.order_by("pk"):
-            agreement_delete(agreement=agreement, user=request.user)
 
 
 @admin.register(Allocation)
-class AllocationAdmin(SimpleHistoryAdmin):
+class AllocationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = AllocationForm
     list_display = ("agreement", "project", "allocated", "amount_usd")
     list_filter = ("agreement__donor", "agreement__currency")
@@ -126,26 +108,20 @@ class AllocationAdmin(SimpleHistoryAdmin):
     def allocated(self, obj: Allocation) -> str:
         return _money(obj.amount, obj.agreement.currency)
 
-    def save_model(self, request: HttpRequest, obj: Allocation, form: Any, change: bool) -> None:
-        data = _form_values(form)
+    def service_save(self, request, obj, form, change) -> Allocation:
+        data = form_values(form)
         if change:
-            saved = allocation_update(
+            return allocation_update(
                 allocation=obj, amount=data["amount"], notes=data["notes"], user=request.user
             )
-        else:
-            saved = allocation_create(user=request.user, **data)
-        _copy_saved(obj, saved)
+        return allocation_create(user=request.user, **data)
 
-    def delete_model(self, request: HttpRequest, obj: Allocation) -> None:
+    def service_delete(self, request: HttpRequest, obj: Allocation) -> None:
         allocation_delete(allocation=obj, user=request.user)
-
-    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
-        for allocation in queryset.order_by("pk"):
-            allocation_delete(allocation=allocation, user=request.user)
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(SimpleHistoryAdmin):
+class DisbursementAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = DisbursementAdminForm
     # Deleting a received tranche needs its reason: asked on the confirmation page.
     delete_confirmation_template = "donors/admin/disbursement_delete_confirmation.html"
@@ -204,12 +180,10 @@ class DisbursementAdmin(SimpleHistoryAdmin):
     def overdue(self, obj: Disbursement) -> bool:
         return obj.is_overdue(timezone.localdate())
 
-    def save_model(self, request: HttpRequest, obj: Disbursement, form: Any, change: bool) -> None:
+    def service_save(self, request, obj, form, change) -> Disbursement:
         if change:
-            saved = disbursement_update(disbursement=obj, user=request.user, **_form_values(form))
-        else:
-            saved = disbursement_create(user=request.user, **_form_values(form))
-        _copy_saved(obj, saved)
+            return disbursement_update(disbursement=obj, user=request.user, **form_values(form))
+        return disbursement_create(user=request.user, **form_values(form))
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
         if request.method == "POST":
@@ -225,7 +199,7 @@ class DisbursementAdmin(SimpleHistoryAdmin):
         extra_context = {**(extra_context or {}), "reason_help": REASON_HELP}
         return super().delete_view(request, object_id, extra_context)
 
-    def delete_model(self, request: HttpRequest, obj: Disbursement) -> None:
+    def service_delete(self, request: HttpRequest, obj: Disbursement) -> None:
         disbursement_delete(
             disbursement=obj, user=request.user, reason=request.POST.get("reason", "")
         )

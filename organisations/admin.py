@@ -4,17 +4,15 @@ Each user's membership is edited inline on the user's page. The role decides the
 superuser flags (membership_set keeps them in step), so they are read-only here.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Model
 from django.utils.translation import ngettext
 
-from ctportal.exceptions import DomainError
+from ctportal.admin import ServiceAdminMixin, apply_rule, changed_values, stored
 from organisations.models import ApiToken, Membership, Organisation
 from organisations.services import (
     membership_set,
@@ -27,22 +25,6 @@ from organisations.signin import signin_unlock
 from organisations.tokens import api_token_revoke
 
 User = get_user_model()
-
-
-def apply_rule(form: forms.Form, rule: Callable[[], Any]) -> None:
-    """Run a service rule inside clean(); its error lands on the field it names."""
-    try:
-        rule()
-    except DomainError as error:
-        if error.field and error.field not in form.fields:
-            form.add_error(None, error.error_dict[error.field])
-        else:
-            form.add_error(None, error)
-
-
-def adopt(obj: Model, saved: Model) -> None:
-    """The admin goes on using the form's instance: give it the row the service saved."""
-    obj.__dict__.update(saved.__dict__)
 
 
 # --- Organisations ------------------------------------------------------------
@@ -70,20 +52,16 @@ class OrganisationForm(forms.ModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = OrganisationForm
     list_display = ["short_name", "name", "kind", "iati_identifier", "iati_type"]
     list_filter = ["kind"]
     search_fields = ["short_name", "name", "iati_identifier"]
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         if change:
-            current = Organisation.objects.get(pk=obj.pk)
-            changed = {name: form.cleaned_data[name] for name in form.changed_data}
-            saved = organisation_update(organisation=current, **changed)
-        else:
-            saved = organisation_create(**form.cleaned_data)
-        adopt(obj, saved)
+            return organisation_update(organisation=stored(obj), **changed_values(form))
+        return organisation_create(**form.cleaned_data)
 
 
 # --- Memberships --------------------------------------------------------------
@@ -112,7 +90,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = MembershipForm
     list_display = ["user", "organisation", "role"]
     list_filter = ["role", "organisation__kind"]
@@ -124,11 +102,8 @@ class MembershipAdmin(admin.ModelAdmin):
         # A membership is one user's: another user gets their own.
         return ["user"] if obj else []
 
-    def save_model(self, request, obj, form, change):
-        adopt(
-            obj,
-            membership_set(user=obj.user, organisation=obj.organisation, role=obj.role),
-        )
+    def service_save(self, request, obj, form, change):
+        return membership_set(user=obj.user, organisation=obj.organisation, role=obj.role)
 
 
 class MembershipInlineForm(forms.ModelForm):

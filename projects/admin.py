@@ -5,15 +5,11 @@ on its field before anything is written, and save_model never meets a rule it ha
 catch.
 """
 
-from collections.abc import Callable
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.db.models import Model
 from simple_history.admin import SimpleHistoryAdmin
 
-from ctportal.exceptions import DomainError
+from ctportal.admin import ServiceAdminMixin, apply_rule, changed_values, stored
 from organisations.models import Organisation
 from projects.models import (
     BudgetLine,
@@ -43,30 +39,6 @@ from projects.services import (
     project_update,
     project_validate,
 )
-
-
-def apply_rule(form: forms.Form, rule: Callable[[], Any]) -> None:
-    """Run a service rule inside clean(); its error lands on the field it names."""
-    try:
-        rule()
-    except DomainError as error:
-        if error.field and error.field not in form.fields:
-            # The named field is read-only on this page: show the message above the form.
-            form.add_error(None, error.error_dict[error.field])
-        else:
-            form.add_error(None, error)
-
-
-def adopt(obj: Model, saved: Model) -> None:
-    """The admin goes on using the form's instance (log entry, redirect): give it the row
-    the service saved."""
-    obj.__dict__.update(saved.__dict__)
-
-
-def changed_values(form: forms.ModelForm) -> dict[str, Any]:
-    return {
-        name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
-    }
 
 
 class SubProgrammeFilter(admin.SimpleListFilter):
@@ -132,7 +104,7 @@ class ExchangeRateForm(forms.ModelForm):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(SimpleHistoryAdmin):
+class ExchangeRateAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = ExchangeRateForm
     list_display = ["currency", "month", "usd_per_unit", "source", "updated_at"]
     list_filter = ["currency"]
@@ -143,16 +115,13 @@ class ExchangeRateAdmin(SimpleHistoryAdmin):
         # A correction changes the rate of its own currency and month, never which month.
         return ["currency", "month"] if obj else []
 
-    def save_model(self, request, obj, form, change):
-        adopt(
-            obj,
-            exchange_rate_set(
-                currency=obj.currency,
-                month=obj.month,
-                usd_per_unit=form.cleaned_data["usd_per_unit"],
-                source=form.cleaned_data["source"],
-                user=request.user,
-            ),
+    def service_save(self, request, obj, form, change):
+        return exchange_rate_set(
+            currency=obj.currency,
+            month=obj.month,
+            usd_per_unit=form.cleaned_data["usd_per_unit"],
+            source=form.cleaned_data["source"],
+            user=request.user,
         )
 
 
@@ -208,7 +177,7 @@ class ProjectForm(forms.ModelForm):
 
 
 @admin.register(Project)
-class ProjectAdmin(SubProgrammeChoicesMixin, SimpleHistoryAdmin):
+class ProjectAdmin(ServiceAdminMixin, SubProgrammeChoicesMixin, SimpleHistoryAdmin):
     form = ProjectForm
     list_display = [
         "code",
@@ -247,18 +216,11 @@ class ProjectAdmin(SubProgrammeChoicesMixin, SimpleHistoryAdmin):
     def counterpart_list(self, project: Project) -> str:
         return ", ".join(o.short_name for o in project.counterparts.all())
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
+        # The service sets provinces, counterparts and NAP areas too.
         if change:
-            current = Project.objects.get(pk=obj.pk)
-            saved = project_update(project=current, user=request.user, **changed_values(form))
-        else:
-            saved = project_create(user=request.user, **form.cleaned_data)
-        adopt(obj, saved)
-
-    def save_related(self, request, form, formsets, change):
-        # The service already set provinces, counterparts and NAP areas.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+            return project_update(project=stored(obj), user=request.user, **changed_values(form))
+        return project_create(user=request.user, **form.cleaned_data)
 
 
 # --- Budget and expenditure ---------------------------------------------------
@@ -284,7 +246,7 @@ class BudgetLineForm(forms.ModelForm):
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(SimpleHistoryAdmin):
+class BudgetLineAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = BudgetLineForm
     list_display = ["project", "year", "category", "amount", "currency"]
     list_filter = ["year", "category", "currency"]
@@ -296,17 +258,14 @@ class BudgetLineAdmin(SimpleHistoryAdmin):
         # A line is one project, category and year; changing it changes only the amount.
         return ["project", "category", "year"] if obj else []
 
-    def save_model(self, request, obj, form, change):
-        adopt(
-            obj,
-            budget_line_set(
-                project=obj.project,
-                category=obj.category,
-                year=obj.year,
-                amount=obj.amount,
-                currency=obj.currency,
-                user=request.user,
-            ),
+    def service_save(self, request, obj, form, change):
+        return budget_line_set(
+            project=obj.project,
+            category=obj.category,
+            year=obj.year,
+            amount=obj.amount,
+            currency=obj.currency,
+            user=request.user,
         )
 
 
@@ -326,7 +285,7 @@ class ExpenditureForm(forms.ModelForm):
 
 
 @admin.register(Expenditure)
-class ExpenditureAdmin(SimpleHistoryAdmin):
+class ExpenditureAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = ExpenditureForm
     list_display = [
         "spent_on",
@@ -345,22 +304,15 @@ class ExpenditureAdmin(SimpleHistoryAdmin):
     readonly_fields = ["usd_rate", "amount_usd"]
     date_hierarchy = "spent_on"
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
         if change:
-            current = Expenditure.objects.get(pk=obj.pk)
-            saved = expenditure_update(
-                expenditure=current, user=request.user, **changed_values(form)
+            return expenditure_update(
+                expenditure=stored(obj), user=request.user, **changed_values(form)
             )
-        else:
-            saved = expenditure_create(user=request.user, **form.cleaned_data)
-        adopt(obj, saved)
+        return expenditure_create(user=request.user, **form.cleaned_data)
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         expenditure_delete(expenditure=obj, user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for expenditure in queryset:
-            expenditure_delete(expenditure=expenditure, user=request.user)
 
 
 # --- Results framework --------------------------------------------------------

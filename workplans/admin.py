@@ -7,15 +7,18 @@ their services on the pages, so versions, meetings and progress updates are read
 here, and history can be viewed but never reverted.
 """
 
-from collections.abc import Callable
-from typing import Any
-
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model
-from simple_history.admin import SimpleHistoryAdmin
 
+from ctportal.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyHistoryAdmin,
+    ReadOnlyInline,
+    ServiceAdminMixin,
+    apply_rule,
+    changed_values,
+    stored,
+)
 from ctportal.exceptions import DomainError
 from organisations import access
 from organisations.models import Organisation
@@ -44,65 +47,6 @@ from workplans.services import (
     workplan_period_validate,
 )
 from workplans.services._files import uploaded_file_check
-
-# --- Plumbing -----------------------------------------------------------------
-
-
-def apply_rule(form: forms.BaseForm, rule: Callable[[], Any]) -> None:
-    """Run a service rule inside clean(); its error lands on the field it names, or above
-    the form when that field is not on it. A field that already has an error keeps it."""
-    try:
-        rule()
-    except DomainError as error:
-        if error.field is None:
-            form.add_error(None, error)
-        elif error.field in form.errors:
-            return
-        elif error.field in form.fields:
-            form.add_error(error.field, error.error_dict[error.field])
-        else:
-            form.add_error(None, error.error_dict[error.field])
-
-
-def adopt(obj: Model, saved: Model) -> None:
-    """The admin goes on using the form's instance (log entry, redirect): give it the row
-    the service saved."""
-    obj.__dict__.update(saved.__dict__)
-
-
-class ReadOnlyAdminMixin:
-    """Shown, never written here: the writes belong to services called from the pages."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class HistoryAdmin(SimpleHistoryAdmin):
-    """History to read: reverting would write around the services and their rules."""
-
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied("History is read-only.")
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields or [f.name for f in self.model._meta.fields]
-
 
 # --- Workplans and versions ---------------------------------------------------
 
@@ -133,7 +77,7 @@ class VersionInline(ReadOnlyInline):
 
 
 @admin.register(Workplan)
-class WorkplanAdmin(HistoryAdmin):
+class WorkplanAdmin(ServiceAdminMixin, ReadOnlyHistoryAdmin):
     """Created through workplan_create (which also opens draft version 1); its period is
     then fixed, because targets and progress are counted in its quarters."""
 
@@ -159,8 +103,8 @@ class WorkplanAdmin(HistoryAdmin):
             kwargs["queryset"] = db_field.related_model.objects.select_related("programme")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        adopt(obj, workplan_create(user=request.user, **form.cleaned_data))
+    def service_save(self, request, obj, form, change):
+        return workplan_create(user=request.user, **form.cleaned_data)
 
     def get_inlines(self, request, obj=None):
         return self.inlines if obj else []
@@ -175,7 +119,7 @@ class ActivityInline(ReadOnlyInline):
 
 
 @admin.register(WorkplanVersion)
-class WorkplanVersionAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class WorkplanVersionAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     """Read-only: submission, approval, return and revision are EWG steps with their own
     pages and rules."""
 
@@ -256,7 +200,7 @@ class TargetInline(ReadOnlyInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(HistoryAdmin):
+class ActivityAdmin(ServiceAdminMixin, ReadOnlyHistoryAdmin):
     """Managers plan activities of a draft or returned version; an approved version's
     activities show the same "frozen" error as the pages. Targets are set on the pages."""
 
@@ -305,41 +249,28 @@ class ActivityAdmin(HistoryAdmin):
             kwargs["queryset"] = Output.objects.select_related("outcome")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
+    def service_save(self, request, obj, form, change):
+        # The service sets the provinces too; the target inline is read-only.
         cleaned = form.cleaned_data
         if change:
-            fields = {
-                name: cleaned[name]
-                for name in form.changed_data
-                if name in cleaned and name != "provinces"
-            }
-            provinces = cleaned["provinces"] if "provinces" in form.changed_data else None
-            saved = activity_update(
-                activity=Activity.objects.get(pk=obj.pk),
-                user=request.user,
-                provinces=provinces,
-                **fields,
+            fields = changed_values(form)
+            provinces = fields.pop("provinces", None)
+            return activity_update(
+                activity=stored(obj), user=request.user, provinces=provinces, **fields
             )
-        else:
-            saved = activity_create(
-                user=request.user,
-                version=cleaned["version"],
-                code=cleaned["code"],
-                title=cleaned["title"],
-                description=cleaned.get("description", ""),
-                output=cleaned["output"],
-                lead_counterpart=cleaned["lead_counterpart"],
-                project=cleaned.get("project"),
-                provinces=cleaned.get("provinces", ()),
-                budget=cleaned.get("budget") or 0,
-                budget_currency=cleaned.get("budget_currency") or "USD",
-            )
-        adopt(obj, saved)
-
-    def save_related(self, request, form, formsets, change):
-        # The service already set the provinces; the target inline is read-only.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+        return activity_create(
+            user=request.user,
+            version=cleaned["version"],
+            code=cleaned["code"],
+            title=cleaned["title"],
+            description=cleaned.get("description", ""),
+            output=cleaned["output"],
+            lead_counterpart=cleaned["lead_counterpart"],
+            project=cleaned.get("project"),
+            provinces=cleaned.get("provinces", ()),
+            budget=cleaned.get("budget") or 0,
+            budget_currency=cleaned.get("budget_currency") or "USD",
+        )
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -348,16 +279,12 @@ class ActivityAdmin(HistoryAdmin):
         perms_needed.discard(ActivityTarget._meta.verbose_name)
         return deleted, counts, perms_needed, protected
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         activity_delete(activity=obj, user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for activity in queryset:
-            activity_delete(activity=activity, user=request.user)
 
 
 @admin.register(ActivityTarget)
-class ActivityTargetAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class ActivityTargetAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["activity", "indicator", "quarter", "value"]
     list_filter = ["quarter", "activity__version__status"]
     list_select_related = ["activity", "indicator"]
@@ -400,7 +327,7 @@ class DecidedVersionInline(ReadOnlyInline):
 
 
 @admin.register(EwgMeeting)
-class EwgMeetingAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class EwgMeetingAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     """Read-only: meetings, attendance and decisions are recorded on the EWG pages."""
 
     list_display = ["date", "sub_programme", "venue", "chair", "chair_organisation"]
@@ -442,7 +369,7 @@ class MeetingDocumentForm(forms.ModelForm):
 
 
 @admin.register(MeetingDocument)
-class MeetingDocumentAdmin(admin.ModelAdmin):
+class MeetingDocumentAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """Filed through meeting_document_attach: the type is checked by content."""
 
     form = MeetingDocumentForm
@@ -464,15 +391,12 @@ class MeetingDocumentAdmin(admin.ModelAdmin):
             kwargs["queryset"] = EwgMeeting.objects.select_related("sub_programme")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request, obj, form, change):
-        adopt(
-            obj,
-            meeting_document_attach(
-                meeting=form.cleaned_data["meeting"],
-                title=form.cleaned_data["title"],
-                uploaded_file=form.cleaned_data["file"],
-                user=request.user,
-            ),
+    def service_save(self, request, obj, form, change):
+        return meeting_document_attach(
+            meeting=form.cleaned_data["meeting"],
+            title=form.cleaned_data["title"],
+            uploaded_file=form.cleaned_data["file"],
+            user=request.user,
         )
 
 
@@ -507,7 +431,7 @@ class TransitionInline(ReadOnlyInline):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class ProgressUpdateAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     """Read-only: counterparts write and submit updates, managers verify or return them,
     each through its service on the progress pages."""
 
@@ -545,7 +469,7 @@ class ProgressUpdateAdmin(ReadOnlyAdminMixin, HistoryAdmin):
 
 
 @admin.register(AchievedValue)
-class AchievedValueAdmin(ReadOnlyAdminMixin, HistoryAdmin):
+class AchievedValueAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin):
     list_display = ["update", "indicator", "sex", "province", "value"]
     list_filter = ["sex", "update__state"]
     list_select_related = ["update__activity", "indicator", "province"]
