@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.apps import apps
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
@@ -15,7 +14,6 @@ from organisations.access import (
     can_see_money,
     donor_of,
     visible_projects,
-    visible_workplan_versions,
 )
 from organisations.models import Organisation
 from projects.filters import ProjectFilter
@@ -271,22 +269,6 @@ def project_results(*, project: Project) -> list[Outcome]:
                 ),
             )
         )
-    )
-
-
-def project_activities(*, user, project: Project) -> QuerySet:
-    """Activities of approved (in force) workplan versions that this project pays for."""
-    # projects must not import workplans (workplans imports projects): the model is looked
-    # up by name and reached through Project's reverse relation.
-    workplan_version = apps.get_model("workplans", "WorkplanVersion")
-    versions = visible_workplan_versions(
-        user, workplan_version.objects.filter(status=workplan_version.Status.APPROVED)
-    )
-    return (
-        project.activities.filter(version__in=versions.values("pk"))
-        .select_related("version__workplan", "output", "lead_counterpart")
-        .prefetch_related(Prefetch("provinces", queryset=Province.objects.order_by("name")))
-        .order_by("version__workplan__code", "code")
     )
 
 

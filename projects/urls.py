@@ -1,6 +1,7 @@
 from django.urls import path
 
 from projects import views, views_imports, views_manage, views_money, views_rates
+from reports import views_project
 
 app_name = "projects"
 
@@ -39,7 +40,9 @@ urlpatterns = [
         views_imports.ExpenditureTemplateView.as_view(),
         name="expenditure-template",
     ),
-    path("<str:code>/", views.ProjectDetailView.as_view(), name="project-detail"),
+    # The project page joins workplan results to the project, so reports serves it; its
+    # address and name stay the project's (tests/test_import_direction.py allows this).
+    path("<str:code>/", views_project.ProjectDetailView.as_view(), name="project-detail"),
     path("<str:code>/edit/", views_manage.ProjectUpdateView.as_view(), name="project-update"),
     # Results framework
     path(_results, views_manage.ResultsFrameworkView.as_view(), name="results"),

@@ -1,25 +1,17 @@
-"""Read-only project pages: the list, one project, and the programme structure."""
+"""Read-only project pages: the list and the programme structure. The project page, which
+shows workplan results too, is reports.views_project."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
-from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from ctportal.listing import SortForm, sort_headers
 from organisations import access
 from projects.filters import ProjectFilter
-from projects.models import Project
 from projects.selectors import (
     PROJECT_SORTS,
     programme_list,
-    project_activities,
-    project_budget,
-    project_funding,
-    project_get,
     project_list,
-    project_results,
 )
-from workplans.selectors_results import indicator_progress, late_activities
 
 
 class ProjectListView(LoginRequiredMixin, ListView):
@@ -64,43 +56,6 @@ PROJECT_COLUMNS = [
     ("period", "Period"),
     ("status", "Status"),
 ]
-
-
-class ProjectDetailView(LoginRequiredMixin, TemplateView):
-    template_name = "projects/project_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user = self.request.user
-        try:
-            project = project_get(user=user, code=kwargs["code"])
-        except Project.DoesNotExist:
-            # Invisible and missing look the same: a 404 tells nothing about other donors.
-            raise Http404("No such project.") from None
-        outcomes = project_results(project=project)
-        context.update(
-            project=project,
-            funding=project_funding(user=user, project=project),
-            budget=project_budget(user=user, project=project),
-            outcomes=outcomes,
-            activities=list(project_activities(user=user, project=project)),
-            show_activity_budget=access.can_see_money(user),
-            # Verified results: one grouped query for every indicator shown, two for the
-            # activities late in reporting.
-            indicator_progress=indicator_progress(
-                indicator_ids=[
-                    indicator.pk
-                    for outcome in outcomes
-                    for output in outcome.outputs.all()
-                    for indicator in output.indicators.all()
-                ],
-                project=project,
-            ),
-            late_activities=late_activities(project=project, today=timezone.localdate(), user=user),
-            can_manage_project=access.is_manager(user),
-            can_manage_money=access.can_manage_money(user),
-        )
-        return context
 
 
 class ProgrammeListView(LoginRequiredMixin, TemplateView):

@@ -44,7 +44,12 @@ COMPOSITION_ROOT = {
 
 # One import against the direction each, with the reason it is allowed. An app's URLconf
 # may mount a view of reports so that a page keeps its address and URL name.
-ALLOWED: dict[tuple[str, str], str] = {}
+ALLOWED: dict[tuple[str, str], str] = {
+    ("projects.urls", "reports.views_project"): (
+        "the project page shows workplan results; it stays /projects/<code>/, "
+        "projects:project-detail"
+    ),
+}
 
 # A dynamic lookup by name is an import of the app it names.
 NAME_LOOKUPS = {"get_model", "get_app_config", "import_module", "import_string"}
