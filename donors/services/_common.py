@@ -1,10 +1,9 @@
-"""Plumbing shared by the donors services: the agreement's row lock, audited writes and
-the checks every money row makes."""
+"""Plumbing shared by the donors services: the agreement's row lock and the checks every
+money row makes (audited writes are ctportal.audit_trail's)."""
 
 import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import Sum
 
@@ -23,23 +22,6 @@ def lock_agreement(pk: int) -> FundingAgreement:
 
 def total_of(queryset: models.QuerySet, field: str) -> Decimal:
     return queryset.order_by().aggregate(total=Sum(field))["total"] or ZERO
-
-
-def save_audited(instance: models.Model, user: AbstractBaseUser | None, reason: str = "") -> None:
-    """Save with the actor and, when given, why: both land in the history row."""
-    if user is not None:
-        instance._history_user = user
-    if reason:
-        instance._change_reason = reason
-    instance.save()
-
-
-def delete_audited(instance: models.Model, user: AbstractBaseUser | None, reason: str = "") -> None:
-    if user is not None:
-        instance._history_user = user
-    if reason:
-        instance._change_reason = reason
-    instance.delete()
 
 
 def check_amount(*, amount: Decimal | None, currency: str, field: str) -> None:

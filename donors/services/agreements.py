@@ -12,15 +12,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Min, Sum
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Currency, Money, to_usd
 from donors.models import Allocation, Disbursement, FundingAgreement
 from donors.services._common import (
     ZERO,
     check_amount,
-    delete_audited,
     lock_agreement,
-    save_audited,
     total_of,
 )
 from organisations.models import Organisation
@@ -227,7 +226,7 @@ def agreement_create(
         end_date=end_date,
         notes=notes,
     )
-    save_audited(agreement, user)
+    save_audited(agreement, user=user)
     return agreement
 
 
@@ -265,12 +264,14 @@ def agreement_update(
         setattr(current, name, value)
     current.usd_rate = usd_rate
     current.amount_usd = to_usd(current.amount, usd_rate)
-    save_audited(current, user, reason)
+    save_audited(current, user=user, reason=reason)
     if rate_changed:
         # Allocations are valued at the agreement's rate, so they follow it.
         for allocation in Allocation.objects.filter(agreement=current).order_by("pk"):
             allocation.amount_usd = to_usd(allocation.amount, usd_rate)
-            save_audited(allocation, user, reason or "The agreement's USD rate changed.")
+            save_audited(
+                allocation, user=user, reason=reason or "The agreement's USD rate changed."
+            )
     return current
 
 
@@ -298,4 +299,4 @@ def agreement_delete(
     """Only an agreement without allocations or tranches can be deleted."""
     current = lock_agreement(agreement.pk)
     _agreement_delete_check(current)
-    delete_audited(current, user, reason)
+    delete_audited(current, user=user, reason=reason)

@@ -6,14 +6,13 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Money, to_usd
 from donors.models import Allocation, FundingAgreement
 from donors.services._common import (
     check_amount,
-    delete_audited,
     lock_agreement,
-    save_audited,
     total_of,
 )
 from projects.models import Project
@@ -82,7 +81,7 @@ def allocation_create(
         amount_usd=to_usd(amount, locked.usd_rate),
         notes=notes,
     )
-    save_audited(allocation, user)
+    save_audited(allocation, user=user)
     return allocation
 
 
@@ -104,7 +103,7 @@ def allocation_update(
     current.amount_usd = to_usd(amount, locked.usd_rate)
     if notes is not None:
         current.notes = notes
-    save_audited(current, user, reason)
+    save_audited(current, user=user, reason=reason)
     return current
 
 
@@ -114,4 +113,4 @@ def allocation_delete(
 ) -> None:
     """Removing an allocation frees its amount for other projects of the agreement."""
     lock_agreement(allocation.agreement_id)
-    delete_audited(Allocation.objects.get(pk=allocation.pk), user, reason)
+    delete_audited(Allocation.objects.get(pk=allocation.pk), user=user, reason=reason)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Money, to_usd
 from donors.models import Disbursement, FundingAgreement
@@ -22,9 +23,7 @@ from donors.services._common import (
     ZERO,
     check_amount,
     check_in_period,
-    delete_audited,
     lock_agreement,
-    save_audited,
 )
 from projects.selectors import usd_rate_for
 
@@ -140,7 +139,7 @@ def _disbursement_write(
     else:
         disbursement.received_usd_rate = rates.received
         disbursement.received_amount_usd = to_usd(disbursement.received_amount, rates.received)
-    save_audited(disbursement, user, reason)
+    save_audited(disbursement, user=user, reason=reason)
     return disbursement
 
 
@@ -266,4 +265,4 @@ def disbursement_delete(
     lock_agreement(disbursement.agreement_id)
     current = Disbursement.objects.get(pk=disbursement.pk)
     _reason_check(current, reason)
-    delete_audited(current, user, reason.strip())
+    delete_audited(current, user=user, reason=reason.strip())

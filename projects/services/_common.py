@@ -1,22 +1,12 @@
-"""Checks and plumbing shared by the project services: actors, numbers, currencies, locks."""
+"""Checks and plumbing shared by the project services: numbers, currencies, locks (who
+changed what is recorded by ctportal.audit_trail)."""
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
-
 from ctportal.exceptions import DomainError
 from ctportal.money import MINOR_UNITS, has_valid_precision
 from projects.models import BudgetCategory, Project
-
-
-def record_actor(instance: Any, user: AbstractBaseUser | None, reason: str = "") -> None:
-    # django-simple-history reads the actor (and why) from the instance; outside a
-    # request (tasks, commands, tests) nothing else would tell it who made the change.
-    if user is not None:
-        instance._history_user = user
-    if reason:
-        instance._change_reason = reason
 
 
 def reject_unknown(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:

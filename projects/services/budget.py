@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import MINOR_UNITS, Currency
 from projects.exceptions import RowErrors, RowProblems, add_problem
@@ -19,7 +20,6 @@ from ._common import (
     check_currency,
     check_precision,
     locked_project,
-    record_actor,
 )
 
 # --- Budget -------------------------------------------------------------------
@@ -110,8 +110,7 @@ def budget_line_set(
         line = BudgetLine(project=project, category=category, year=year)
     line.amount = value
     line.currency = currency
-    record_actor(line, user, reason)
-    line.save()
+    save_audited(line, user=user, reason=reason)
     return line
 
 
@@ -232,8 +231,7 @@ def _apply_grid(
     # (the database allows one line per category and year at every moment).
     for row in rows:
         if row.line is not None and row.delete:
-            record_actor(row.line, user, reason)
-            row.line.delete()
+            delete_audited(row.line, user=user, reason=reason)
     kept = [row for row in rows if not row.delete]
     held = {_line_key(line): line for line in saved.values()}
     for row in rows:
@@ -244,8 +242,7 @@ def _apply_grid(
         line = row.line
         if row.key != _line_key(line) and held.get(row.key) not in (None, line):
             # Two saved lines swap their keys: this one gives way and is written anew.
-            record_actor(line, user, reason)
-            line.delete()
+            delete_audited(line, user=user, reason=reason)
             held.pop(_line_key(line), None)
             creates.append(BudgetLineChange(row.category, row.year, row.amount, row.currency))
             continue
@@ -260,8 +257,7 @@ def _apply_grid(
             row.currency,
         )
         held[row.key] = line
-        record_actor(line, user, reason)
-        line.save()
+        save_audited(line, user=user, reason=reason)
     for row in creates:
         line = BudgetLine(
             project=project,
@@ -270,6 +266,5 @@ def _apply_grid(
             amount=as_decimal(row.amount, field="amount"),
             currency=row.currency,
         )
-        record_actor(line, user, reason)
-        line.save()
+        save_audited(line, user=user, reason=reason)
         held[row.key] = line

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Currency, to_usd
 from projects.exceptions import RowErrors, RowProblems, add_problem
@@ -21,7 +22,6 @@ from ._common import (
     check_currency,
     check_precision,
     locked_project,
-    record_actor,
     reject_unknown,
 )
 
@@ -132,8 +132,7 @@ def expenditure_create(
         amount_usd=to_usd(value, rate),
         description=description,
     )
-    record_actor(expenditure, user, reason)
-    expenditure.save()
+    save_audited(expenditure, user=user, reason=reason)
     return expenditure
 
 
@@ -166,8 +165,7 @@ def expenditure_update(
     if revalue:
         expenditure.usd_rate = rate
         expenditure.amount_usd = to_usd(values["amount"], rate)
-    record_actor(expenditure, user, reason)
-    expenditure.save()
+    save_audited(expenditure, user=user, reason=reason)
     return expenditure
 
 
@@ -176,8 +174,7 @@ def expenditure_delete(
     *, expenditure: Expenditure, user: AbstractBaseUser | None = None, reason: str = ""
 ) -> None:
     """Remove a recorded expenditure; its history keeps who removed it, what it was and why."""
-    record_actor(expenditure, user, reason)
-    expenditure.delete()
+    delete_audited(expenditure, user=user, reason=reason)
 
 
 @dataclass(frozen=True)

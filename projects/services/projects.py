@@ -9,11 +9,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Min
 
+from ctportal.audit_trail import save_audited
 from ctportal.exceptions import DomainError
 from organisations.models import Organisation
 from projects.models import NapArea, Project, Province, SubProgramme
 
-from ._common import locked_project, record_actor, reject_unknown
+from ._common import locked_project, reject_unknown
 
 DAC_SECTOR = re.compile(r"\d{5}")
 PROJECT_FIELDS = frozenset(
@@ -163,8 +164,7 @@ def project_create(
         dac_sector=dac_sector,
         notes=notes,
     )
-    record_actor(project, user)
-    project.save()
+    save_audited(project, user=user)
     m2m = {
         name: values
         for name, values in (
@@ -204,6 +204,5 @@ def project_update(
         setattr(project, name, value)
     if m2m:
         _set_project_m2m(project, m2m)
-    record_actor(project, user)
-    project.save()
+    save_audited(project, user=user)
     return project

@@ -8,12 +8,13 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from ctportal.audit_trail import save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Currency
 from projects.exceptions import RowErrors, RowProblems, add_problem
 from projects.models import ExchangeRate
 
-from ._common import as_decimal, check_currency, record_actor
+from ._common import as_decimal, check_currency
 
 RATE_DECIMALS = 8
 
@@ -61,8 +62,7 @@ def exchange_rate_set(
         rate = ExchangeRate(currency=currency, month=first_day)
     rate.usd_per_unit = rate_value
     rate.source = source
-    record_actor(rate, user, reason)
-    rate.save()
+    save_audited(rate, user=user, reason=reason)
     return rate
 
 

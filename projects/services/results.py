@@ -12,10 +12,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Model, ProtectedError, RestrictedError
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from projects.models import Indicator, Outcome, Output, Project, SubProgramme
 
-from ._common import as_decimal, record_actor, reject_unknown
+from ._common import as_decimal, reject_unknown
 
 OUTCOME_FIELDS = frozenset({"code", "title", "project"})
 OUTPUT_FIELDS = frozenset({"code", "title"})
@@ -61,8 +62,7 @@ def outcome_create(
     """An outcome belongs to a sub-programme or one of its projects; its code is unique there."""
     outcome_validate(sub_programme=sub_programme, code=code, project=project)
     outcome = Outcome(sub_programme=sub_programme, project=project, code=code, title=title)
-    record_actor(outcome, user)
-    outcome.save()
+    save_audited(outcome, user=user)
     return outcome
 
 
@@ -86,8 +86,7 @@ def output_create(
     """An output belongs to one outcome; its code is unique within it."""
     output_validate(outcome=outcome, code=code)
     output = Output(outcome=outcome, code=code, title=title)
-    record_actor(output, user)
-    output.save()
+    save_audited(output, user=user)
     return output
 
 
@@ -136,8 +135,7 @@ def indicator_create(
         by_sex=by_sex,
         by_province=by_province,
     )
-    record_actor(indicator, user)
-    indicator.save()
+    save_audited(indicator, user=user)
     return indicator
 
 
@@ -154,9 +152,8 @@ def _check_indicator_code(*, output: Output, code: str, indicator: Indicator | N
 
 
 def _delete_unless_used(instance: Model, what: str, user: AbstractBaseUser | None) -> None:
-    record_actor(instance, user)
     try:
-        instance.delete()
+        delete_audited(instance, user=user)
     except (ProtectedError, RestrictedError) as error:
         users = (
             error.protected_objects
@@ -188,8 +185,7 @@ def outcome_update(
     )
     for name, value in fields.items():
         setattr(outcome, name, value)
-    record_actor(outcome, user)
-    outcome.save()
+    save_audited(outcome, user=user)
     return outcome
 
 
@@ -206,8 +202,7 @@ def output_update(*, output: Output, user: AbstractBaseUser | None = None, **fie
     output_validate(outcome=output.outcome, code=fields.get("code", output.code), output=output)
     for name, value in fields.items():
         setattr(output, name, value)
-    record_actor(output, user)
-    output.save()
+    save_audited(output, user=user)
     return output
 
 
@@ -232,8 +227,7 @@ def indicator_update(
     )
     for name, value in {**fields, "baseline": baseline, "target": target}.items():
         setattr(indicator, name, value)
-    record_actor(indicator, user)
-    indicator.save()
+    save_audited(indicator, user=user)
     return indicator
 
 

@@ -1,26 +1,13 @@
-"""Plumbing shared by the workplan services: audited saves, row locks, value parsing."""
+"""Plumbing shared by the workplan services: row locks, value parsing (audited saves are
+ctportal.audit_trail's)."""
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import models
-
+# Re-exported for the modules that still import them from here.
+from ctportal.audit_trail import delete_audited as delete_audited
+from ctportal.audit_trail import save_audited as save_audited
 from ctportal.exceptions import DomainError
 from workplans.models import Workplan, WorkplanVersion
-
-
-def save_audited(instance: models.Model, *, user, reason: str | None = None, **kwargs) -> None:
-    """Save with the actor (and why) recorded in the instance's history row."""
-    instance._history_user = user
-    if reason:
-        instance._change_reason = reason
-    instance.save(**kwargs)
-
-
-def delete_audited(instance: models.Model, *, user, reason: str | None = None) -> None:
-    instance._history_user = user
-    if reason:
-        instance._change_reason = reason
-    instance.delete()
 
 
 def lock_workplan(workplan_id: int) -> Workplan:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import MONEY_DIGITS, Currency, has_valid_precision
 from organisations import access
@@ -16,12 +17,10 @@ from workplans.models import Activity, ActivityTarget, WorkplanVersion
 from workplans.quarters import quarter_count
 
 from ._common import (
-    delete_audited,
     fits_digits,
     lock_version,
     require_editable,
     require_text,
-    save_audited,
     to_decimal,
 )
 from .targets import Target, targets_validate

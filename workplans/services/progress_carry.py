@@ -13,11 +13,11 @@ where they are: their figures count from any version of the activity.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from ctportal.audit_trail import delete_audited, save_audited
 from workplans import notifications
 from workplans.models import Activity, ProgressTransition, ProgressUpdate, WorkplanVersion
 from workplans.quarters import quarter_count
 
-from ._common import delete_audited, save_audited
 from .progress_rules import OPEN_STATES
 
 State = ProgressUpdate.State

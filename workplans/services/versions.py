@@ -8,13 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from ctportal.audit_trail import save_audited
 from ctportal.exceptions import DomainError
 from organisations import access
 from projects.models import SubProgramme
 from workplans.models import Activity, ActivityTarget, EwgMeeting, Workplan, WorkplanVersion
 from workplans.selectors_meetings import meeting_decision_list
 
-from ._common import illegal_transition, lock_version, lock_workplan, require_text, save_audited
+from ._common import illegal_transition, lock_version, lock_workplan, require_text
 from .progress_carry import progress_carry
 
 Status = WorkplanVersion.Status
