@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Sub
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -35,6 +36,8 @@ from workplans.serializers import (
     ActivityInputSerializer,
     ActivitySerializer,
     ActivityUpdateSerializer,
+    EvidenceFileSerializer,
+    EvidenceUploadSerializer,
     MeetingSerializer,
     ProgressReturnSerializer,
     ProgressSummaryParamsSerializer,
@@ -181,11 +184,17 @@ def _values(rows) -> list[tuple]:
     return_=extend_schema(
         request=ProgressReturnSerializer, responses={200: ProgressUpdateSerializer}
     ),
+    evidence=extend_schema(
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceFileSerializer},
+    ),
 )
 class ProgressUpdateViewSet(PortalViewSet):
     """Progress updates: counterpart staff of the lead organisation write drafts (PATCH
-    names the revision it edits; a stale one is a 409) and submit them; programme managers
-    verify them or return them with a comment. Donor viewers see verified updates only."""
+    names the revision it edits; a stale one is a 409), attach evidence and submit them;
+    programme managers verify them or return them with a comment. Donor viewers see
+    verified updates only. Every write is the same service call as the progress pages',
+    e-mails and stored files included."""
 
     permission_classes = [HasRole, ProgressRoles]
     serializer_class = ProgressUpdateSerializer
@@ -262,8 +271,12 @@ class ProgressUpdateViewSet(PortalViewSet):
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        """Submit a draft or returned update for review."""
-        update = services.progress_update_submit(update=self.get_object(), user=request.user)
+        """Submit a draft or returned update for review; programme managers are e-mailed."""
+        update = services.progress_update_submit(
+            update=self.get_object(),
+            user=request.user,
+            base_url=request.build_absolute_uri("/"),
+        )
         return Response(self.read_back(update))
 
     @action(detail=True, methods=["post"])
@@ -274,14 +287,30 @@ class ProgressUpdateViewSet(PortalViewSet):
 
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, pk=None):
-        """Return a submitted update to its counterpart with a comment saying why."""
+        """Return a submitted update to its counterpart with a comment saying why; its author
+        is e-mailed the comment."""
         update = self.get_object()
         serializer = ProgressReturnSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         update = services.progress_update_return(
-            update=update, user=request.user, comment=serializer.validated_data["comment"]
+            update=update,
+            user=request.user,
+            comment=serializer.validated_data["comment"],
+            base_url=request.build_absolute_uri("/"),
         )
         return Response(self.read_back(update))
+
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def evidence(self, request, pk=None):
+        """Attach a file to a draft or returned update (multipart field `evidence`); its
+        type is read from its content, as on the progress page."""
+        update = self.get_object()
+        serializer = EvidenceUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evidence = services.evidence_attach(
+            update=update, user=request.user, uploaded_file=serializer.validated_data["evidence"]
+        )
+        return Response(EvidenceFileSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
 # --- The progress summary --------------------------------------------------------------

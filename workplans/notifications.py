@@ -1,12 +1,17 @@
 """E-mails about progress updates, sent only once the change that prompts them is committed
 (a rolled-back submission or return sends nothing).
 
-Called by the views right after the service call, inside the request's transaction (and
-by the approval of a revision, for the updates it moves or closes). A failing mail server
-is logged and never undoes or breaks the change itself.
+Called by the progress services themselves (submission, return, and the approval of a
+revision for the updates it moves or closes), never by an interface: a page, the API or a
+script making the same change sends the same e-mails. Links start with the `base_url` the
+service was given (the address the request came to), else settings.PORTAL_BASE_URL. A
+failing mail server is logged and never undoes or breaks the change itself.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import partial
 
 from django.conf import settings
@@ -20,15 +25,33 @@ from workplans.models import ProgressUpdate, WorkplanVersion
 
 logger = logging.getLogger(__name__)
 
+_silenced: ContextVar[bool] = ContextVar("progress_notifications_silenced", default=False)
 
-def progress_update_submitted_notify(*, update: ProgressUpdate, review_url: str) -> None:
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """No progress e-mail for the changes made inside: for replaying what happened long ago
+    (the demo data), where nobody is to be told anything today."""
+    token = _silenced.set(True)
+    try:
+        yield
+    finally:
+        _silenced.reset(token)
+
+
+def _after_commit(send) -> None:
+    if not _silenced.get():
+        transaction.on_commit(send)
+
+
+def progress_update_submitted_notify(*, update: ProgressUpdate, base_url: str = "") -> None:
     """Tell every active programme manager that an update awaits verification."""
-    transaction.on_commit(partial(_send_submitted, update.pk, review_url))
+    _after_commit(partial(_send_submitted, update.pk, _base(base_url)))
 
 
-def progress_update_returned_notify(*, update: ProgressUpdate, form_url: str) -> None:
+def progress_update_returned_notify(*, update: ProgressUpdate, base_url: str = "") -> None:
     """Tell the update's author it was returned, with the reviewer's comment."""
-    transaction.on_commit(partial(_send_returned, update.pk, form_url))
+    _after_commit(partial(_send_returned, update.pk, _base(base_url)))
 
 
 def progress_carried_notify(
@@ -37,7 +60,16 @@ def progress_carried_notify(
     """Tell one author what the approval of `version` did to their open updates, each
     (update, moved, notice): moved to it, with where to finish them, or closed, with why."""
     items = [(update.pk, moved, notice) for update, moved, notice in updates]
-    transaction.on_commit(partial(_send_carried, items, version.pk))
+    _after_commit(partial(_send_carried, items, version.pk))
+
+
+def _base(base_url: str) -> str:
+    """The portal's address without its trailing slash; a path is appended to it."""
+    return (base_url or getattr(settings, "PORTAL_BASE_URL", "")).rstrip("/")
+
+
+def _form_url(base: str, update: ProgressUpdate) -> str:
+    return base + reverse("workplans:progress-form", args=[update.activity_id, update.quarter])
 
 
 def _update(pk: int) -> ProgressUpdate:
@@ -60,8 +92,9 @@ def _send(messages: list[EmailMessage]) -> None:
         logger.exception("Could not send %d progress e-mail(s)", len(messages))
 
 
-def _send_submitted(pk: int, review_url: str) -> None:
+def _send_submitted(pk: int, base: str) -> None:
     update = _update(pk)
+    review_url = base + reverse("workplans:review-detail", args=[update.pk])
     managers = (
         get_user_model()
         .objects.filter(is_active=True, membership__role=Role.PROGRAMME_MANAGER)
@@ -81,10 +114,11 @@ def _send_submitted(pk: int, review_url: str) -> None:
     _send([EmailMessage(subject, body, to=[manager.email]) for manager in managers])
 
 
-def _send_returned(pk: int, form_url: str) -> None:
+def _send_returned(pk: int, base: str) -> None:
     update = _update(pk)
     if not update.author.email:
         return
+    form_url = _form_url(base, update)
     subject = f"Progress returned with comments: {_title(update)}"
     body = (
         f"Your progress update for Q{update.quarter} of activity {update.activity.code} "
@@ -108,11 +142,11 @@ def _send_carried(items: list[tuple[int, bool, str]], version_id: int) -> None:
         pk=version_id
     )
     # No request here (the admin and the API approve too): links use the configured address.
-    base = getattr(settings, "PORTAL_BASE_URL", "").rstrip("/")
+    base = _base("")
     lines = []
     for pk, moved, notice in items:
         update = updates[pk]
-        link = base + reverse("workplans:progress-form", args=[update.activity_id, update.quarter])
+        link = _form_url(base, update)
         what = "moved: finish it there" if moved else "closed"
         lines.append(f"- {update.activity.code} Q{update.quarter}, {what}\n  {notice}\n  {link}")
     workplan = version.workplan.code

@@ -13,6 +13,7 @@ from workplans.models import (
     ActivityTarget,
     Attendance,
     Decision,
+    EvidenceFile,
     EwgMeeting,
     ProgressUpdate,
     Workplan,
@@ -272,6 +273,27 @@ class ProgressUpdateEditSerializer(serializers.Serializer):
     narrative = serializers.CharField(allow_blank=True, required=False)
     challenges = serializers.CharField(allow_blank=True, required=False)
     values = AchievedValueInputSerializer(many=True, required=False)
+
+
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    """A file attached to a progress update: its name as shown, its type read from its
+    content, its size in bytes and who attached it."""
+
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "update", "original_name", "content_type", "size", "uploaded_by"]
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """One file, sent as multipart/form-data. Whether it is acceptable (type by content,
+    size, not empty) is the service's to say, as for the progress page's upload."""
+
+    evidence = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A PDF, PNG, JPEG, Word (DOCX) or Excel (XLSX) file of at most 10 MB.",
+    )
 
 
 class ProgressReturnSerializer(serializers.Serializer):

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +18,8 @@ from ctportal.forms import add_service_error
 from ctportal.listing import ListSearchForm, sort_headers
 from ctportal.uploads import ALLOWED_TYPES, safe_file_name
 from organisations import access
-from workplans import notifications, services
 from workplans import selectors_progress as selectors
+from workplans import services
 from workplans.filters_progress import ProgressReviewFilter
 from workplans.forms_progress import ProgressForm, ReviewForm
 from workplans.models import (
@@ -31,12 +30,6 @@ from workplans.models import (
 )
 from workplans.quarters import quarter_get, quarters_of
 from workplans.services.progress_rules import progress_actions
-
-
-def _discard(attached: list[EvidenceFile]) -> None:
-    """The rows of a refused save went with the rollback; their stored files go too."""
-    for evidence in attached:
-        evidence.file.storage.delete(evidence.file.name)
 
 
 def _form_url(update: ProgressUpdate) -> str:
@@ -159,39 +152,23 @@ class ProgressFormView(LoginRequiredMixin, View):
         submit = request.POST.get("action") == "submit"
         status = 400
         if form.is_valid():
-            attached: list[EvidenceFile] = []
+            files = form.cleaned_data["evidence"]
             try:
-                with transaction.atomic():
-                    saved = services.progress_update_save(
-                        activity=activity,
-                        quarter=period.number,
-                        user=request.user,
-                        **form.service_arguments(),
-                    )
-                    for uploaded in form.cleaned_data["evidence"]:
-                        attached.append(
-                            services.evidence_attach(
-                                update=saved, user=request.user, uploaded_file=uploaded
-                            )
-                        )
-                    if submit:
-                        saved = services.progress_update_submit(update=saved, user=request.user)
-                        notifications.progress_update_submitted_notify(
-                            update=saved,
-                            review_url=request.build_absolute_uri(
-                                reverse("workplans:review-detail", args=[saved.pk])
-                            ),
-                        )
+                services.progress_update_save(
+                    activity=activity,
+                    quarter=period.number,
+                    user=request.user,
+                    **form.service_arguments(),
+                    evidence=files,
+                    submit=submit,
+                    base_url=request.build_absolute_uri("/"),
+                )
             except ValidationError as error:
-                _discard(attached)
                 if isinstance(error, DomainError) and error.domain_code == "stale_revision":
                     form.add_error(None, self.stale_message(activity, period.number))
                     status = 409
                 else:
                     add_service_error(form, error)
-            except Exception:
-                _discard(attached)
-                raise
             else:
                 if submit:
                     messages.success(
@@ -200,14 +177,16 @@ class ProgressFormView(LoginRequiredMixin, View):
                         "verification. Programme managers have been told by e-mail.",
                     )
                 else:
-                    count = len(attached)
-                    files = (
+                    count = len(files)
+                    attached = (
                         ngettext(" and %(n)d file attached", " and %(n)d files attached", count)
                         % {"n": count}
                         if count
                         else ""
                     )
-                    messages.success(request, f"Draft saved{files}. Submit it when it is complete.")
+                    messages.success(
+                        request, f"Draft saved{attached}. Submit it when it is complete."
+                    )
                 return redirect("workplans:progress-form", pk=activity.pk, quarter=period.number)
         return self.render_page(request, activity, period, update, form, status=status)
 
@@ -351,18 +330,17 @@ class ReviewDetailView(LoginRequiredMixin, View):
         action = request.POST.get("action")
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    if action == "verify":
-                        services.progress_update_verify(update=update, user=request.user)
-                    elif action == "return":
-                        services.progress_update_return(
-                            update=update, user=request.user, comment=form.cleaned_data["comment"]
-                        )
-                        notifications.progress_update_returned_notify(
-                            update=update, form_url=request.build_absolute_uri(_form_url(update))
-                        )
-                    else:
-                        raise DomainError("Choose Verify or Return.", code="invalid_action")
+                if action == "verify":
+                    services.progress_update_verify(update=update, user=request.user)
+                elif action == "return":
+                    services.progress_update_return(
+                        update=update,
+                        user=request.user,
+                        comment=form.cleaned_data["comment"],
+                        base_url=request.build_absolute_uri("/"),
+                    )
+                else:
+                    raise DomainError("Choose Verify or Return.", code="invalid_action")
             except ValidationError as error:
                 add_service_error(form, error)
             else:

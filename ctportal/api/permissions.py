@@ -55,11 +55,11 @@ class EditsWorkplansToWrite(BasePermission):
 
 
 class ProgressRoles(BasePermission):
-    """Progress writes by role before any object is looked up: counterpart staff write and
-    submit, programme managers verify and return. Which activity and update is the
-    service's to check (the lead organisation, never one's own)."""
+    """Progress writes by role before any object is looked up: counterpart staff write,
+    attach evidence and submit, programme managers verify and return. Which activity and
+    update is the service's to check (the lead organisation, never one's own)."""
 
-    REPORTER_ACTIONS = frozenset({"create", "partial_update", "submit"})
+    REPORTER_ACTIONS = frozenset({"create", "partial_update", "submit", "evidence"})
     REVIEWER_ACTIONS = frozenset({"verify", "return_"})
 
     def has_permission(self, request, view) -> bool:

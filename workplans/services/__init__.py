@@ -9,13 +9,12 @@ from .meetings import (
     meeting_update,
 )
 from .progress import (
-    evidence_attach,
-    evidence_delete,
     progress_update_return,
     progress_update_save,
     progress_update_submit,
     progress_update_verify,
 )
+from .progress_evidence import evidence_attach, evidence_delete
 from .targets import target_indicator_validate, target_value_validate, unit_is_count
 from .versions import (
     version_approve,

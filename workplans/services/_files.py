@@ -9,19 +9,33 @@ packages: they are accepted only when their [Content_Types].xml declares a plain
 (macro-free) document whose main part is in the package.
 """
 
+import functools
+import logging
 import os
 import uuid
 import zipfile
+from contextvars import ContextVar
 from xml.etree import ElementTree
 
 import filetype
 from django.conf import settings
 from django.core.files.base import File
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from ctportal.exceptions import DomainError
 from ctportal.uploads import ALLOWED_TYPES, DOCX, JPEG, PDF, PNG, XLSX, safe_file_name
 
-__all__ = ["ALLOWED_TYPES", "original_name_of", "stored_file", "uploaded_file_check"]
+__all__ = [
+    "ALLOWED_TYPES",
+    "atomic_with_files",
+    "original_name_of",
+    "save_with_file",
+    "stored_file",
+    "uploaded_file_check",
+]
+
+logger = logging.getLogger(__name__)
 
 _MAGIC = [(b"%PDF-", PDF), (b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG)]
 # The main part's content type in [Content_Types].xml; the macro-enabled variants
@@ -130,3 +144,56 @@ def stored_file(uploaded_file, *, extension: str) -> File:
     name never comes from the user."""
     uploaded_file.seek(0)
     return File(uploaded_file, name=f"{uuid.uuid4().hex}.{extension}")
+
+
+# The files stored by the innermost running atomic_with_files service: (storage, name).
+_stored: ContextVar[list[tuple] | None] = ContextVar("workplans_stored_files", default=None)
+
+
+def save_with_file(instance, *, field: str) -> None:
+    """Save a row whose FileField `field` stores its upload as the row is saved, within an
+    atomic_with_files service: the stored file is deleted if the service then fails, the
+    row's own insert included."""
+    stored = _stored.get()
+    if stored is None:
+        raise RuntimeError("save_with_file is for atomic_with_files services.")
+    try:
+        instance.save()
+    finally:
+        field_file: FieldFile = getattr(instance, field)
+        if field_file.name and field_file.storage.exists(field_file.name):
+            stored.append((field_file.storage, field_file.name))
+
+
+def atomic_with_files(service):
+    """transaction.atomic for a service that stores uploaded files: when the service fails,
+    its rows roll back and the files it stored (save_with_file) are deleted.
+
+    A service made of others (a draft saved with its evidence, then submitted) hands the
+    files of the ones that succeeded up to its own block, so a later step's failure removes
+    them too. Django has no hook for the rollback of a caller's own transaction after the
+    service returned; interfaces therefore call the service and add nothing after it.
+    """
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        stored: list[tuple] = []
+        token = _stored.set(stored)
+        try:
+            with transaction.atomic():
+                result = service(*args, **kwargs)
+        except BaseException:
+            for storage, name in stored:
+                try:
+                    storage.delete(name)
+                except Exception:  # the refusal, not a cleanup failure, is what to report
+                    logger.exception("Could not delete %s after a refused change", name)
+            raise
+        finally:
+            _stored.reset(token)
+        enclosing = _stored.get()
+        if enclosing is not None:
+            enclosing.extend(stored)
+        return result
+
+    return run

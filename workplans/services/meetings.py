@@ -13,7 +13,12 @@ from projects.models import SubProgramme
 from workplans.models import Attendance, Decision, EwgMeeting, MeetingDocument
 
 from ._common import check_length, require_text, save_audited
-from ._files import stored_file, uploaded_file_check
+from ._files import (
+    atomic_with_files,
+    save_with_file,
+    stored_file,
+    uploaded_file_check,
+)
 
 UPDATABLE_FIELDS = frozenset(
     {"sub_programme", "date", "venue", "chair", "chair_organisation", "notes"}
@@ -198,19 +203,19 @@ def meeting_update(
     return current
 
 
-@transaction.atomic
+@atomic_with_files
 def meeting_document_attach(
     *, meeting: EwgMeeting, user, title: str, uploaded_file
 ) -> MeetingDocument:
     """The secretariat or a manager files a meeting document: PDF, image, DOCX or XLSX, at
-    most 10 MB."""
+    most 10 MB. A refused filing leaves no file behind."""
     _require_recorder(user)
     title = require_text(title, field="title", what="The title", max_length=200)
     _mime, extension, _size = uploaded_file_check(uploaded_file, field="file")
     document = MeetingDocument(
         meeting=meeting, title=title, file=stored_file(uploaded_file, extension=extension)
     )
-    document.save()
+    save_with_file(document, field="file")
     return document
 
 

@@ -1,5 +1,10 @@
 """Progress updates: counterpart staff report on approved activities quarter by quarter;
-managers verify them or return them with comments. Only verified figures count."""
+managers verify them or return them with comments. Only verified figures count.
+
+Each use case is whole here, e-mails included: pages, the API, commands and the admin call
+these and add nothing, so a submission or a return tells the same people whichever way it
+was made. E-mails leave once the change is committed (workplans.notifications).
+"""
 
 from collections.abc import Iterable
 from decimal import Decimal
@@ -8,12 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ctportal.exceptions import DomainError
-from organisations import access
 from projects.models import Indicator, Province
+from workplans import notifications
 from workplans.models import (
     AchievedValue,
     Activity,
-    EvidenceFile,
     ProgressTransition,
     ProgressUpdate,
     WorkplanVersion,
@@ -21,38 +25,21 @@ from workplans.models import (
 from workplans.quarters import quarters_of
 
 from ._common import delete_audited, fits_digits, save_audited, to_decimal
-from ._files import original_name_of, stored_file, uploaded_file_check
-from .progress_rules import progress_actions, require
+from ._files import atomic_with_files
+from .progress_evidence import evidence_attach
+from .progress_rules import (
+    progress_actions,
+    reporter_require,
+    require,
+    reviewer_require,
+    update_lock,
+)
 
 State = ProgressUpdate.State
 VALUE_DIGITS = {"max_digits": 14, "decimal_places": 2}
 
 ValueSpec = tuple[Indicator, str | None, Province | None, Decimal]
 ValueKey = tuple[int, str, str | None]
-
-
-def _require_reporter(user, activity: Activity) -> None:
-    access.require(
-        access.can_report_progress_for(user, activity.lead_counterpart_id),
-        "Only staff of the counterpart that leads this activity report its progress.",
-    )
-
-
-def _require_reviewer(user, update: ProgressUpdate) -> None:
-    access.require(access.can_review_progress(user), "Only programme managers review progress.")
-    organisation = access.organisation_of(user)
-    own = user.pk == update.author_id or (
-        organisation is not None and organisation.pk == update.activity.lead_counterpart_id
-    )
-    access.require(not own, "Nobody reviews a progress report of their own organisation.")
-
-
-def _lock_update(update_id: int) -> ProgressUpdate:
-    return (
-        ProgressUpdate.objects.select_for_update(of=("self",))
-        .select_related("activity", "activity__version__workplan")
-        .get(pk=update_id)
-    )
 
 
 def _quarter_validate(activity: Activity, quarter) -> int:
@@ -198,7 +185,7 @@ def _write_values(update: ProgressUpdate, wanted: dict[ValueKey, Decimal], *, us
             save_audited(row, user=user)
 
 
-@transaction.atomic
+@atomic_with_files
 def progress_update_save(
     *,
     activity: Activity,
@@ -210,15 +197,22 @@ def progress_update_save(
     challenges: str = "",
     values: Iterable[ValueSpec] = (),
     expected_revision: int | None = None,
+    evidence: Iterable = (),
+    submit: bool = False,
+    base_url: str = "",
 ) -> ProgressUpdate:
     """Counterpart staff of the lead organisation write the draft (or returned) update of an
-    approved activity for a quarter; a save based on an older revision is refused."""
-    _require_reporter(user, activity)
+    approved activity for a quarter; a save based on an older revision is refused.
+
+    `evidence` (uploaded files) is attached to it and, with `submit`, it is submitted for
+    review (progress_update_submit, e-mails included): all of it or, if any step is
+    refused, nothing, not even a stored file. `base_url` is where e-mail links point."""
+    reporter_require(user, activity)
     locked = Activity.objects.select_for_update(of=("self",)).get(pk=activity.pk)
     # Read once the lock is held: an approval that carried this activity's updates to a
     # revision holds it too, and this sees its version superseded, not a stale copy.
     locked.version = WorkplanVersion.objects.select_related("workplan").get(pk=locked.version_id)
-    _require_reporter(user, locked)
+    reporter_require(user, locked)
     quarter = _quarter_validate(locked, quarter)
     update = (
         ProgressUpdate.objects.select_for_update().filter(activity=locked, quarter=quarter).first()
@@ -247,6 +241,10 @@ def progress_update_save(
     update.challenges = (challenges or "").strip()
     save_audited(update, user=user)
     _write_values(update, wanted_values, user=user)
+    for uploaded_file in evidence:
+        evidence_attach(update=update, user=user, uploaded_file=uploaded_file)
+    if submit:
+        return progress_update_submit(update=update, user=user, base_url=base_url)
     return update
 
 
@@ -265,14 +263,17 @@ def _refresh(stale: ProgressUpdate, fresh: ProgressUpdate) -> None:
 
 
 @transaction.atomic
-def progress_update_submit(*, update: ProgressUpdate, user) -> ProgressUpdate:
-    """Staff of the reporting counterpart submit a draft or returned update for review."""
-    _require_reporter(user, update.activity)
-    locked = _lock_update(update.pk)
+def progress_update_submit(*, update: ProgressUpdate, user, base_url: str = "") -> ProgressUpdate:
+    """Staff of the reporting counterpart submit a draft or returned update for review;
+    every active programme manager is e-mailed a link to review it (`base_url`: where the
+    portal is reached, settings.PORTAL_BASE_URL when empty)."""
+    reporter_require(user, update.activity)
+    locked = update_lock(update.pk)
     require(progress_actions(activity=locked.activity, update=locked).submit)
     _transition(locked, to=State.SUBMITTED, user=user)
     locked.submitted_at = timezone.now()
     save_audited(locked, user=user, reason="Submitted")
+    notifications.progress_update_submitted_notify(update=locked, base_url=base_url)
     _refresh(update, locked)
     return locked
 
@@ -281,8 +282,8 @@ def progress_update_submit(*, update: ProgressUpdate, user) -> ProgressUpdate:
 def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
     """A manager, never the reporting organisation, verifies a submitted update; its
     figures then count in dashboards and reports."""
-    _require_reviewer(user, update)
-    locked = _lock_update(update.pk)
+    reviewer_require(user, update)
+    locked = update_lock(update.pk)
     require(progress_actions(activity=locked.activity, update=locked).verify)
     _transition(locked, to=State.VERIFIED, user=user)
     locked.verified_at = timezone.now()
@@ -293,11 +294,14 @@ def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
 
 
 @transaction.atomic
-def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> ProgressUpdate:
+def progress_update_return(
+    *, update: ProgressUpdate, user, comment: str, base_url: str = ""
+) -> ProgressUpdate:
     """A manager returns a submitted update to its counterpart with a comment saying why;
-    only one on the version in force, which its counterpart can then correct."""
-    _require_reviewer(user, update)
-    locked = _lock_update(update.pk)
+    only one on the version in force, which its counterpart can then correct. Its author
+    is e-mailed the comment and a link to the form (`base_url` as for a submission)."""
+    reviewer_require(user, update)
+    locked = update_lock(update.pk)
     require(progress_actions(activity=locked.activity, update=locked).return_)
     comment = (comment or "").strip()
     if not comment:
@@ -307,38 +311,6 @@ def progress_update_return(*, update: ProgressUpdate, user, comment: str) -> Pro
     _transition(locked, to=State.RETURNED, user=user, comment=comment)
     locked.review_comment = comment
     save_audited(locked, user=user, reason="Returned")
+    notifications.progress_update_returned_notify(update=locked, base_url=base_url)
     _refresh(update, locked)
     return locked
-
-
-@transaction.atomic
-def evidence_attach(*, update: ProgressUpdate, user, uploaded_file) -> EvidenceFile:
-    """Staff of the reporting counterpart attach a PDF, PNG, JPEG, DOCX or XLSX (by content,
-    at most 10 MB) to an update they can still edit."""
-    _require_reporter(user, update.activity)
-    locked = _lock_update(update.pk)
-    require(progress_actions(activity=locked.activity, update=locked).edit)
-    mime, extension, size = uploaded_file_check(uploaded_file, field="evidence")
-    evidence = EvidenceFile(
-        update=locked,
-        file=stored_file(uploaded_file, extension=extension),
-        original_name=original_name_of(uploaded_file),
-        content_type=mime,
-        size=size,
-        uploaded_by=user,
-    )
-    evidence.save()
-    return evidence
-
-
-@transaction.atomic
-def evidence_delete(*, evidence: EvidenceFile, user) -> None:
-    """Staff of the reporting counterpart remove a file from an update they can still edit."""
-    locked = _lock_update(evidence.update_id)
-    _require_reporter(user, locked.activity)
-    require(progress_actions(activity=locked.activity, update=locked).edit)
-    stored = EvidenceFile.objects.get(pk=evidence.pk)
-    name, storage = stored.file.name, stored.file.storage
-    stored.delete()
-    # The file goes only once the row is gone for good.
-    transaction.on_commit(lambda: storage.delete(name))

@@ -1,7 +1,8 @@
 """What may happen next to one activity's progress in one quarter: the one place that
 decides it. The services refuse with the errors it gives; the pages offer only the actions
 it allows and show its message for the others, so a page never offers what will then be
-refused. Who may act (role, organisation) stays in organisations.access."""
+refused. Who may act (role, organisation) is asked of organisations.access, here for
+every progress service (reporter_require, reviewer_require)."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from ctportal.exceptions import DomainError
+from organisations import access
 from workplans.models import Activity, ProgressUpdate, WorkplanVersion
 from workplans.quarters import quarter_get
 
@@ -178,3 +180,30 @@ def require(refusal: Refusal | None) -> None:
     """Raise the refusal, if there is one."""
     if refusal is not None:
         raise refusal.error()
+
+
+def reporter_require(user, activity: Activity) -> None:
+    """Only staff of the counterpart that leads the activity write, submit and attach."""
+    access.require(
+        access.can_report_progress_for(user, activity.lead_counterpart_id),
+        "Only staff of the counterpart that leads this activity report its progress.",
+    )
+
+
+def reviewer_require(user, update: ProgressUpdate) -> None:
+    """A programme manager verifies or returns, never on their own organisation's report."""
+    access.require(access.can_review_progress(user), "Only programme managers review progress.")
+    organisation = access.organisation_of(user)
+    own = user.pk == update.author_id or (
+        organisation is not None and organisation.pk == update.activity.lead_counterpart_id
+    )
+    access.require(not own, "Nobody reviews a progress report of their own organisation.")
+
+
+def update_lock(update_id: int) -> ProgressUpdate:
+    """The update row as it is now, locked, with its activity, version and workplan."""
+    return (
+        ProgressUpdate.objects.select_for_update(of=("self",))
+        .select_related("activity", "activity__version__workplan")
+        .get(pk=update_id)
+    )
