@@ -6,8 +6,10 @@ from decimal import Decimal
 
 from django import forms
 
+from ctportal.exceptions import DomainError
 from projects.models import Indicator, Province
 from workplans.models import AchievedValue, Activity, ProgressUpdate
+from workplans.services.targets import count_whole_require
 
 VALUE_PREFIX = "value__"
 _ALL = "all"
@@ -213,6 +215,20 @@ class ProgressForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # The service refuses a fraction of a count too; checked here first so that the
+        # error stands beside the box it concerns.
+        for name, cell in self.cells.items():
+            if cleaned.get(name) is None:
+                continue
+            try:
+                count_whole_require(
+                    indicator=cell.indicator,
+                    number=cleaned[name],
+                    what="the value achieved",
+                    field=name,
+                )
+            except DomainError as error:
+                self.add_error(name, error.messages)
         self.extra_values = self._unknown_values()
         return cleaned
 

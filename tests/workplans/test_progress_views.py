@@ -283,6 +283,12 @@ def test_nothing_is_sent_when_the_submission_is_refused(
     [
         ({"VALUE": "-1"}, "VALUE", "An achieved value cannot be negative."),
         ({"VALUE": "many"}, "VALUE", "Enter a number."),
+        # Persons trained are counted: whole numbers only, said beside the box.
+        (
+            {"VALUE": "12.5"},
+            "VALUE",
+            "I-TRAINED counts persons: the value achieved must be a whole number, not 12.5.",
+        ),
         ({"percent_complete": "101"}, "percent_complete", "must be from 0 to 100"),
         ({"percent_complete": "-5"}, "percent_complete", "must be from 0 to 100"),
         ({"percent_complete": ""}, "percent_complete", "This field is required."),
@@ -311,6 +317,16 @@ def test_a_bad_input_is_an_error_on_its_field_and_nothing_is_saved(
     assert message in " ".join(errors[field])
     assert f'id="id_{field}_errors"' in response.content.decode()
     assert snapshot() == before
+
+
+def test_a_count_written_with_zero_decimals_is_saved_as_a_whole_number(client, activity, reporter):
+    client.force_login(reporter)
+    data = form_data(activity, **{cell(activity.trained, "male", "PK-SD"): "3.00"})
+
+    assert client.post(form_url(activity), data).status_code == 302
+
+    update = ProgressUpdate.objects.get()
+    assert ("I-TRAINED", "male", "PK-SD", Decimal("3")) in saved_values(update)
 
 
 def test_a_bad_value_of_an_existing_draft_keeps_the_draft_as_it_was(client, activity, reporter):

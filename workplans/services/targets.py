@@ -44,6 +44,19 @@ def unit_is_count(unit: str) -> bool:
     return words[0] in COUNT_UNITS or words[-1] in COUNT_UNITS
 
 
+def count_whole_require(*, indicator: Indicator, number: Decimal, what: str, field: str) -> None:
+    """A figure of an indicator that counts things (unit_is_count) is a whole number: its
+    targets and the values achieved on it alike. `what` names the figure in the message
+    ("its target in quarter 2"); `field` is where the error belongs."""
+    if unit_is_count(indicator.unit) and number != number.to_integral_value():
+        raise DomainError(
+            f"{indicator.code} counts {indicator.unit}: {what} must be a whole number, "
+            f"not {number.normalize():f}.",
+            field=field,
+            code="not_whole_number",
+        )
+
+
 def target_indicator_validate(*, indicator: Indicator | None, output: Output) -> None:
     """A target is set on an indicator of the activity's output."""
     if indicator is None or indicator.output_id != output.pk:
@@ -71,13 +84,9 @@ def target_value_validate(*, indicator: Indicator, quarter: int, value) -> Decim
             field="targets",
             code="invalid_number",
         )
-    if unit_is_count(indicator.unit) and number != number.to_integral_value():
-        raise DomainError(
-            f"{indicator.code} counts {indicator.unit}: its target in quarter {quarter} must "
-            f"be a whole number, not {number.normalize():f}.",
-            field="targets",
-            code="not_whole_number",
-        )
+    count_whole_require(
+        indicator=indicator, number=number, what=f"its target in quarter {quarter}", field="targets"
+    )
     return number
 
 
