@@ -21,7 +21,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from ctportal.money import MINOR_UNITS
+from ctportal.money import Money
 
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 # Bookkeeping that changes on every save and tells a reader nothing.
@@ -207,7 +207,7 @@ class _Reader:
         if isinstance(value, Decimal) and f.decimal_places == 2:
             code = "USD" if f.name.endswith("_usd") else self.currency(record, f)
             if code:
-                return f"{code} {value:,.{MINOR_UNITS.get(code, 2)}f}"
+                return str(Money(value, code))
             # A count or a measure, shown as the pages show it: 25, 12.5.
             return f"{value:,.2f}".removesuffix(".00")
         if isinstance(value, Decimal):

@@ -54,11 +54,24 @@ def to_usd(amount: Decimal, rate_to_usd: Decimal) -> Decimal:
     return (amount * rate_to_usd).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def format_amount(value: Decimal | int | str, currency: str, *, grouping: bool = True) -> str:
+    """The amount with the currency's minor unit: 1234567.5 EUR -> "1,234,567.50", JPY ->
+    "1,234,568". Without grouping (CSV fields) no thousands separators: "1234567.50".
+    Every page, export, report and history line writes amounts through this one."""
+    places = MINOR_UNITS.get(currency or "USD", 2)
+    return f"{Decimal(value):{',' if grouping else ''}.{places}f}"
+
+
+def excel_money_format(currency: str) -> str:
+    """The spreadsheet number format that shows the currency's minor unit."""
+    places = MINOR_UNITS.get(currency or "USD", 2)
+    return "#,##0" if places == 0 else "#,##0." + "0" * places
+
+
 @dataclass(frozen=True)
 class Money:
     amount: Decimal
     currency: str
 
     def __str__(self) -> str:
-        places = MINOR_UNITS.get(self.currency, 2)
-        return f"{self.currency} {self.amount:,.{places}f}"
+        return f"{self.currency} {format_amount(self.amount, self.currency)}"

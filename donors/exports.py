@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from ctportal.money import MINOR_UNITS
+from ctportal.money import excel_money_format, format_amount
 from ctportal.spreadsheet_safety import inert_cell, inert_workbook, xlsx_row, xlsx_value
 from donors.selectors_funding import ATTRIBUTION_NOTES
 from donors.tables import Table
@@ -21,18 +21,12 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMATS = {"ratio": "0.00", "percent": "0%", "int": "#,##0", "date": "yyyy-mm-dd"}
 
 
-def _money_format(currency: str) -> str:
-    places = MINOR_UNITS.get(currency or "USD", 2)
-    return "#,##0" if places == 0 else "#,##0." + "0" * places
-
-
 def _plain(value, kind: str, currency: str):
     """The value as a CSV field: numbers unformatted (no thousands separators)."""
     if value is None:
         return ""
     if kind == "money":
-        places = MINOR_UNITS.get(currency or "USD", 2)
-        return f"{Decimal(value):.{places}f}"
+        return format_amount(value, currency, grouping=False)
     if kind == "percent":
         return f"{Decimal(value):.4f}"
     if isinstance(value, datetime.date):
@@ -78,7 +72,7 @@ def table_xlsx(table: Table, *, notes: list[str] | None = None) -> HttpResponse:
             if value is None:
                 continue
             if kind == "money":
-                cell.number_format = _money_format(currency)
+                cell.number_format = excel_money_format(currency)
             elif kind in _FORMATS:
                 cell.number_format = _FORMATS[kind]
     for index, header in enumerate(table.export_header(), start=1):

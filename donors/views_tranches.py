@@ -283,7 +283,7 @@ class TrancheReceiveView(ManagerRequiredMixin, View):
                     request,
                     f"Receipt of {Money(saved.received_amount, agreement.currency)} on "
                     f"{day_text(saved.received_date)} recorded "
-                    f"(USD {saved.received_amount_usd:,.2f}).",
+                    f"({Money(saved.received_amount_usd, 'USD')}).",
                 )
                 return redirect("donors:agreement-detail", pk=agreement.pk)
         return self.render_form(request, form, tranche, agreement, status=400)

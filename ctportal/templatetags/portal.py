@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.forms import BoundField, CheckboxInput, RadioSelect, Select, SelectMultiple
 
-from ctportal.money import MINOR_UNITS
+from ctportal.money import format_amount
 
 register = template.Library()
 
@@ -15,8 +15,7 @@ def amount(value, currency: str = "USD") -> str:
     """1234567.5 -> "1,234,567.50"; JPY (no minor unit) -> "1,234,568"."""
     if value is None or value == "":
         return "—"
-    places = MINOR_UNITS.get(currency, 2)
-    return f"{Decimal(value):,.{places}f}"
+    return format_amount(value, currency)
 
 
 @register.filter

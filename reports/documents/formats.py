@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils.translation import ngettext
 
-from ctportal.money import MINOR_UNITS
+from ctportal.money import format_amount
 
 
 def counted(count: int, singular: str, plural: str) -> str:
@@ -13,10 +13,7 @@ def counted(count: int, singular: str, plural: str) -> str:
 
 
 def money(amount: Decimal | None, currency: str = "USD") -> str:
-    if amount is None:
-        return "-"
-    places = MINOR_UNITS.get(currency, 2)
-    return f"{amount:,.{places}f}"
+    return "-" if amount is None else format_amount(amount, currency)
 
 
 def percent(share: Decimal | None) -> str:
@@ -34,8 +31,3 @@ def number(value: Decimal | int | None) -> str:
         return "-"
     value = Decimal(value)
     return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
-
-
-def excel_money_format(currency: str) -> str:
-    places = MINOR_UNITS.get(currency, 2)
-    return "#,##0" if places == 0 else "#,##0." + "0" * places

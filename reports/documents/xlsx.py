@@ -8,8 +8,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ctportal.money import excel_money_format
 from ctportal.spreadsheet_safety import inert_workbook, xlsx_row
-from reports.documents.formats import counted, excel_money_format
+from reports.documents.formats import counted
 from reports.documents.pdf import ReportMeta
 from reports.figures import MONEY_FIELDS, DisbursementFigures, ProgressFigures, Totals
 
