@@ -77,6 +77,29 @@ class Allocation(TimeStampedModel):
         return self.agreement.currency
 
 
+class DisbursementQuerySet(models.QuerySet):
+    """Tranche predicates written once, for every page, API, report and figure."""
+
+    @staticmethod
+    def overdue_q(as_at: datetime.date) -> models.Q:
+        """Overdue as at a date: not received and planned before it. A Q, so that a
+        filtered Count or Sum over tranches counts exactly what overdue() lists."""
+        return models.Q(received_date__isnull=True, planned_date__lt=as_at)
+
+    def overdue(self, as_at: datetime.date) -> "DisbursementQuerySet":
+        return self.filter(self.overdue_q(as_at))
+
+    def annotate_overdue(self, as_at: datetime.date) -> "DisbursementQuerySet":
+        """Each tranche with `overdue`, True or False."""
+        return self.annotate(
+            overdue=models.Case(
+                models.When(self.overdue_q(as_at), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
 class Disbursement(TimeStampedModel):
     """A tranche: planned date and amount; once received, the actual date and amount."""
 
@@ -95,6 +118,8 @@ class Disbursement(TimeStampedModel):
     received_amount_usd = models.DecimalField(**MONEY_DIGITS, null=True, blank=True)
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
+
+    objects = DisbursementQuerySet.as_manager()
 
     class Meta:
         ordering = ["agreement", "planned_date", "id"]
@@ -127,4 +152,5 @@ class Disbursement(TimeStampedModel):
         return self.received_date is not None
 
     def is_overdue(self, today: datetime.date) -> bool:
+        """DisbursementQuerySet.overdue_q, for one tranche already loaded."""
         return not self.is_received and self.planned_date < today
