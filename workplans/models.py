@@ -102,6 +102,12 @@ class MeetingDocument(models.Model):
         return self.title
 
 
+# A version still being worked on: drafted, awaiting the EWG, or returned to be redone. A
+# workplan has at most one, and a revision starts only when none is left. Named here, outside
+# the class, so that WorkplanVersion.Meta's constraint can use it too.
+OPEN_VERSION_STATUSES = ("draft", "submitted", "returned")
+
+
 class WorkplanVersion(TimeStampedModel):
     """One numbered version of a workplan; frozen once approved."""
 
@@ -113,6 +119,7 @@ class WorkplanVersion(TimeStampedModel):
         SUPERSEDED = "superseded", "Superseded"
 
     EDITABLE = (Status.DRAFT, Status.RETURNED)
+    OPEN_STATUSES = tuple(map(Status, OPEN_VERSION_STATUSES))
 
     workplan = models.ForeignKey(Workplan, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField()
@@ -138,7 +145,7 @@ class WorkplanVersion(TimeStampedModel):
             # At most one version is being worked on at a time, and one is in force.
             models.UniqueConstraint(
                 fields=["workplan"],
-                condition=models.Q(status__in=["draft", "submitted", "returned"]),
+                condition=models.Q(status__in=list(OPEN_VERSION_STATUSES)),
                 name="one_open_version_per_workplan",
             ),
             models.UniqueConstraint(

@@ -91,8 +91,7 @@ class WorkplanDetailView(LoginRequiredMixin, View):
         workplan = _workplan_or_404(request.user, pk)
         versions = selectors.workplan_version_list(user=request.user).filter(workplan=workplan)
         current = (
-            versions.filter(status__in=["draft", "submitted", "returned"]).first()
-            or versions.first()
+            versions.filter(status__in=WorkplanVersion.OPEN_STATUSES).first() or versions.first()
         )
         return redirect("workplans:version-detail", pk=current.pk)
 
@@ -180,7 +179,7 @@ class VersionDetailView(LoginRequiredMixin, View):
                 "can_submit": version.is_editable and access.can_submit_workplans(user),
                 "can_revise": version.status == WorkplanVersion.Status.APPROVED
                 and access.can_edit_workplans(user)
-                and not versions.filter(status__in=["draft", "submitted", "returned"]).exists(),
+                and not versions.filter(status__in=WorkplanVersion.OPEN_STATUSES).exists(),
                 "decision_form": decision_form if can_decide else None,
                 # The version's own steps and every edit of its activities and targets.
                 "history": history_for(

@@ -40,7 +40,7 @@ def revision_state(user, version: WorkplanVersion) -> dict:
     """What a page about a frozen version can offer: the version being worked on, the one
     in force, and whether this user may start a revision now."""
     versions = selectors.workplan_version_list(user=user).filter(workplan=version.workplan)
-    open_version = versions.filter(status__in=["draft", "submitted", "returned"]).first()
+    open_version = versions.filter(status__in=WorkplanVersion.OPEN_STATUSES).first()
     in_force = versions.filter(status=WorkplanVersion.Status.APPROVED).first()
     return {
         "open_version": open_version,

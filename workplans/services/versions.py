@@ -19,7 +19,6 @@ from ._common import illegal_transition, lock_version, lock_workplan, require_te
 from .progress_carry import progress_carry
 
 Status = WorkplanVersion.Status
-OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
 
 
 def _is_date(value) -> bool:
@@ -225,7 +224,7 @@ def version_revise(*, workplan: Workplan, user) -> WorkplanVersion:
     access.require(access.can_edit_workplans(user), "Only programme managers revise workplans.")
     workplan = lock_workplan(workplan.pk)
     versions = list(workplan.versions.all())
-    open_version = next((v for v in versions if v.status in OPEN_STATUSES), None)
+    open_version = next((v for v in versions if v.status in WorkplanVersion.OPEN_STATUSES), None)
     if open_version is not None:
         raise DomainError(
             f"Version {open_version.number} of {workplan.code} is still "
