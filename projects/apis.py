@@ -1,9 +1,9 @@
-"""API of projects: programmes, sub-programmes, projects, budgets, expenditure, results
-framework and exchange rates. Reads apply organisations.access; expenditure is written
-through projects.services, as on the pages."""
+"""API of projects: programmes, sub-programmes, projects, budgets, expenditure and exchange
+rates. Reads apply organisations.access; expenditure is written through projects.services,
+as on the pages. The results framework's endpoints are reports.apis_results (who reads an
+outcome depends on the workplans one sees, too)."""
 
-from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
@@ -16,9 +16,6 @@ from projects.api_filters import (
     BudgetLineFilter,
     ExchangeRateFilter,
     ExpenditureFilter,
-    IndicatorFilter,
-    OutcomeFilter,
-    OutputFilter,
     ProjectFilter,
     SubProgrammeFilter,
 )
@@ -27,9 +24,6 @@ from projects.models import (
     CountryProgramme,
     ExchangeRate,
     Expenditure,
-    Indicator,
-    Outcome,
-    Output,
     Project,
     SubProgramme,
 )
@@ -40,9 +34,6 @@ from projects.serializers import (
     ExchangeRateSerializer,
     ExpenditureInputSerializer,
     ExpenditureSerializer,
-    IndicatorSerializer,
-    OutcomeSerializer,
-    OutputSerializer,
     ProjectSerializer,
     SubProgrammeSerializer,
 )
@@ -52,23 +43,6 @@ MONEY_PERMISSIONS = [HasRole, SeesMoney]
 
 def _visible_project_ids(user) -> QuerySet:
     return access.visible_projects(user, Project.objects.all()).values("pk")
-
-
-def _visible_outcomes(user) -> QuerySet[Outcome]:
-    """The results frameworks of what the user may see: a project's own outcomes with the
-    project, a sub-programme's with any project or workplan version of it the user sees."""
-    if access.is_programme_wide(user):
-        return Outcome.objects.all()
-    # projects must not import workplans: the model is looked up by name.
-    version_model = apps.get_model("workplans", "WorkplanVersion")
-    versions = access.visible_workplan_versions(user, version_model.objects.all())
-    projects = _visible_project_ids(user)
-    sub_programmes = SubProgramme.objects.filter(
-        Q(projects__in=projects) | Q(workplans__versions__in=versions.values("pk"))
-    ).values("pk")
-    return Outcome.objects.filter(
-        Q(project__in=projects) | Q(project__isnull=True, sub_programme__in=sub_programmes)
-    )
 
 
 class ExchangeRateViewSet(PortalViewSet):
@@ -190,44 +164,3 @@ class ExpenditureViewSet(PortalViewSet):
     def destroy(self, request, pk=None):
         services.expenditure_delete(expenditure=self.get_object(), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class OutcomeViewSet(PortalViewSet):
-    serializer_class = OutcomeSerializer
-    filterset_class = OutcomeFilter
-    ordering_fields = ["code"]
-    search_fields = ["code", "title"]
-    csv_filename = "outcomes"
-
-    def get_queryset(self):
-        return _visible_outcomes(self.request.user).order_by("sub_programme_id", "code", "id")
-
-
-class OutputViewSet(PortalViewSet):
-    serializer_class = OutputSerializer
-    filterset_class = OutputFilter
-    ordering_fields = ["code"]
-    search_fields = ["code", "title"]
-    csv_filename = "outputs"
-
-    def get_queryset(self):
-        outcomes = _visible_outcomes(self.request.user).values("pk")
-        return (
-            Output.objects.filter(outcome__in=outcomes)
-            .select_related("outcome")
-            .order_by("outcome__code", "code", "id")
-        )
-
-
-class IndicatorViewSet(PortalViewSet):
-    serializer_class = IndicatorSerializer
-    filterset_class = IndicatorFilter
-    ordering_fields = ["code"]
-    search_fields = ["code", "title"]
-    csv_filename = "indicators"
-
-    def get_queryset(self):
-        outcomes = _visible_outcomes(self.request.user).values("pk")
-        return Indicator.objects.filter(output__outcome__in=outcomes).order_by(
-            "output__code", "code", "id"
-        )

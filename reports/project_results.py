@@ -3,15 +3,16 @@ project pays for, what verified progress has achieved against its indicators, an
 activities are late in reporting.
 
 The project is projects', its activities and progress are workplans'; the page joins them,
-so the read lives in reports, above both (projects never imports workplans)."""
+so the read lives in reports, above both (projects never imports workplans). So does who
+reads which results framework, since a workplan as well as a project opens one."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from organisations.access import visible_workplan_versions
-from projects.models import Outcome, Project, Province
+from organisations.access import is_programme_wide, visible_projects, visible_workplan_versions
+from projects.models import Outcome, Project, Province, SubProgramme
 from workplans.models import Activity, WorkplanVersion
 from workplans.selectors_results import (
     IndicatorProgress,
@@ -60,4 +61,21 @@ def project_workplan_results(
             project=project,
         ),
         late_activities=late_activities(project=project, today=today, user=user),
+    )
+
+
+def outcome_list(*, user) -> QuerySet[Outcome]:
+    """The results frameworks the user may read: a project's own outcomes with the project,
+    a sub-programme's shared ones with any project or workplan version of it the user sees
+    (a counterpart reads the outputs and indicators that a decided workplan plans against).
+    The API's outcomes, outputs and indicators (reports.apis_results)."""
+    if is_programme_wide(user):
+        return Outcome.objects.all()
+    versions = visible_workplan_versions(user, WorkplanVersion.objects.all())
+    projects = visible_projects(user, Project.objects.all()).values("pk")
+    sub_programmes = SubProgramme.objects.filter(
+        Q(projects__in=projects) | Q(workplans__versions__in=versions.values("pk"))
+    ).values("pk")
+    return Outcome.objects.filter(
+        Q(project__in=projects) | Q(project__isnull=True, sub_programme__in=sub_programmes)
     )

@@ -11,6 +11,7 @@ from ctportal.api.views import TokenObtainView, api_not_found
 from donors import apis as donor_apis
 from organisations import apis as organisation_apis
 from projects import apis as project_apis
+from reports import apis_results as results_apis
 from workplans import apis as workplan_apis
 
 app_name = "api"
@@ -31,9 +32,9 @@ router.register("sub-programmes", project_apis.SubProgrammeViewSet, basename="su
 router.register("projects", project_apis.ProjectViewSet, basename="project")
 router.register("budget-lines", project_apis.BudgetLineViewSet, basename="budget-line")
 router.register("expenditures", project_apis.ExpenditureViewSet, basename="expenditure")
-router.register("outcomes", project_apis.OutcomeViewSet, basename="outcome")
-router.register("outputs", project_apis.OutputViewSet, basename="output")
-router.register("indicators", project_apis.IndicatorViewSet, basename="indicator")
+router.register("outcomes", results_apis.OutcomeViewSet, basename="outcome")
+router.register("outputs", results_apis.OutputViewSet, basename="output")
+router.register("indicators", results_apis.IndicatorViewSet, basename="indicator")
 router.register("agreements", donor_apis.AgreementViewSet, basename="agreement")
 router.register("allocations", donor_apis.AllocationViewSet, basename="allocation")
 router.register("disbursements", donor_apis.DisbursementViewSet, basename="disbursement")
