@@ -1,15 +1,21 @@
 from django.urls import path
 
-from donors import views, views_allocations, views_manage, views_tranches
+from donors import views, views_allocations, views_drilldown, views_manage, views_tranches
 
 app_name = "donors"
 
 urlpatterns = [
     path("", views.FundingDashboardView.as_view(), name="dashboard"),
-    path("agreements/<int:pk>/", views.AgreementFundingView.as_view(), name="agreement-detail"),
-    path("projects/<str:code>/", views.ProjectFundingView.as_view(), name="project-funding"),
-    path("tranches/", views.TrancheListView.as_view(), name="tranche-list"),
-    path("expenditures/", views.ExpenditureListView.as_view(), name="expenditure-list"),
+    path(
+        "agreements/<int:pk>/",
+        views_drilldown.AgreementFundingView.as_view(),
+        name="agreement-detail",
+    ),
+    path(
+        "projects/<str:code>/", views_drilldown.ProjectFundingView.as_view(), name="project-funding"
+    ),
+    path("tranches/", views_drilldown.TrancheListView.as_view(), name="tranche-list"),
+    path("expenditures/", views_drilldown.ExpenditureListView.as_view(), name="expenditure-list"),
     # Programme managers record money (donors.views_manage, views_allocations, views_tranches).
     path(
         "agreements/",

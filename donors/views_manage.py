@@ -116,7 +116,7 @@ def agreement_crumb(agreement: FundingAgreement) -> tuple[str, str]:
     return (agreement.reference, reverse("donors:agreement-detail", args=[agreement.pk]))
 
 
-# --- The agreement page's management part (donors.views.AgreementFundingView) -----------
+# --- The agreement page's management part (donors.views_drilldown.AgreementFundingView) -----------
 
 
 def allocation_actions(row) -> tuple[tuple[str, str], ...]:
