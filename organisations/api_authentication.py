@@ -1,7 +1,8 @@
 """`Authorization: Token <key>` with a user's named, revocable, expiring API tokens.
 
 A token needs no second factor: a script holds it, and its owner created it after signing
-in with theirs (or with it, on the token endpoint)."""
+in with theirs (or with it, on the token endpoint). Tokens are organisations' (tokens.py),
+so their authentication is too; settings name it for the API (REST_FRAMEWORK)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -43,7 +44,7 @@ class ApiTokenAuthentication(BaseAuthentication):
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "ctportal.api.authentication.ApiTokenAuthentication"
+    target_class = "organisations.api_authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from ctportal.api.views import TokenObtainView, api_not_found
+from ctportal.api.views import api_not_found
 from donors import apis as donor_apis
 from organisations import apis as organisation_apis
 from projects import apis as project_apis
@@ -47,7 +47,7 @@ router.register("ewg-meetings", workplan_apis.MeetingViewSet, basename="ewg-meet
 router.register("progress-updates", workplan_apis.ProgressUpdateViewSet, basename="progress-update")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/token/", organisation_apis.TokenObtainView.as_view(), name="token-obtain"),
     path("funding/summary/", donor_apis.FundingSummaryView.as_view(), name="funding-summary"),
     path("progress/summary/", workplan_apis.ProgressSummaryView.as_view(), name="progress-summary"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -244,7 +244,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REST_FRAMEWORK = {
     # Token first: an unauthenticated request gets a 401 with its challenge, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "ctportal.api.authentication.ApiTokenAuthentication",
+        "organisations.api_authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ctportal.api.permissions.HasRole"],
