@@ -361,6 +361,12 @@ def test_a_counterpart_reports_progress_through_the_service(world, reporter):
             "indicator_not_on_activity",
         ),
         ({"values": [{"indicator": "INDICATOR_SP", "value": "-1"}]}, "values", "negative_value"),
+        # I1 counts persons: 12.5 of them is refused, as on the page and for targets.
+        (
+            {"values": [{"indicator": "INDICATOR_SP", "value": "12.5"}]},
+            "values",
+            "not_whole_number",
+        ),
         (
             {"values": [{"indicator": "INDICATOR_SP", "sex": "female", "value": "1"}]},
             "values",
@@ -389,6 +395,21 @@ def test_each_broken_progress_rule_is_a_400_naming_its_field(world, reporter, ch
     )
     error = _error(response, 400)
     assert (error["code"], list(error["fields"])) == (code, [field])
+    assert _snapshot(ProgressUpdate) == before
+
+
+def test_a_fraction_of_a_count_achieved_is_a_400_saying_so_on_values(world, reporter):
+    before = _snapshot(ProgressUpdate)
+    response = reporter.post(
+        "/api/v1/progress-updates/",
+        _progress(world, values=[{"indicator": world.pk("indicator_sp"), "value": "12.5"}]),
+        format="json",
+    )
+
+    error = _error(response, 400)
+    assert error["fields"] == {
+        "values": ["I1 counts persons: the value achieved must be a whole number, not 12.5."]
+    }
     assert _snapshot(ProgressUpdate) == before
 
 

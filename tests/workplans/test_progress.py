@@ -15,6 +15,7 @@ from django.utils import timezone
 from ctportal.exceptions import DomainError
 from organisations.models import Role
 from tests.factories import (
+    ActivityTargetFactory,
     IndicatorFactory,
     ProgressUpdateFactory,
     WorkplanFactory,
@@ -267,6 +268,48 @@ def test_achieved_values_are_checked(activity, reporter, value_row, code):
         save(activity, reporter, values=[row])
     assert (error.value.field, error.value.domain_code) == ("values", code)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("value_row", "message"),
+    [
+        (
+            lambda a: (a.plain, None, None, "2.5"),
+            "I-PLAIN counts events: the value achieved must be a whole number, not 2.5.",
+        ),
+        (
+            lambda a: (a.trained, "female", punjab(), Decimal("12.50")),
+            "I-TRAINED counts persons: the value achieved (female, Punjab) must be a whole "
+            "number, not 12.5.",
+        ),
+    ],
+)
+def test_a_count_achieved_is_a_whole_number_as_its_target_is(
+    activity, reporter, value_row, message
+):
+    row = value_row(activity)
+    before = snapshot()
+    with pytest.raises(DomainError) as error:
+        save(activity, reporter, values=[row])
+    assert (error.value.field, error.value.domain_code) == ("values", "not_whole_number")
+    assert error.value.messages == [message]
+    assert snapshot() == before
+
+
+def test_a_measure_achieved_may_have_decimals_and_a_count_zero_decimals(activity, reporter):
+    share = IndicatorFactory(output=activity.output, code="I-SHARE", unit="percent of cases")
+    ActivityTargetFactory(activity=activity, indicator=share, quarter=2, value=Decimal("40"))
+
+    update = save(
+        activity,
+        reporter,
+        values=[(share, None, None, "12.5"), (activity.plain, None, None, Decimal("3.00"))],
+    )
+
+    assert sorted((v.indicator.code, v.value) for v in update.values.all()) == [
+        ("I-PLAIN", Decimal("3")),
+        ("I-SHARE", Decimal("12.5")),
+    ]
 
 
 def test_a_value_is_given_once_per_indicator_sex_and_province(activity, reporter):

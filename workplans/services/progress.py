@@ -34,6 +34,7 @@ from .progress_rules import (
     reviewer_require,
     update_lock,
 )
+from .targets import count_whole_require
 
 State = ProgressUpdate.State
 VALUE_DIGITS = {"max_digits": 14, "decimal_places": 2}
@@ -153,6 +154,14 @@ def _values_validate(activity: Activity, values: Iterable) -> dict[ValueKey, Dec
                 field="values",
                 code="invalid_number",
             )
+        where = [AchievedValue.Sex(sex).label.lower()] if sex else []
+        where += [province.name] if province is not None else []
+        count_whole_require(
+            indicator=carried,
+            number=number,
+            what="the value achieved" + (f" ({', '.join(where)})" if where else ""),
+            field="values",
+        )
         key = (carried.pk, sex, province.pk if province is not None else None)
         if key in cleaned:
             raise DomainError(
