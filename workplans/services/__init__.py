@@ -1,6 +1,7 @@
 """Every write of the workplans app: workplans and their versions, activities, EWG
 meetings, progress updates and their evidence. Interfaces call these, never the ORM."""
 
+from ._files import uploaded_file_check
 from .activities import activity_create, activity_delete, activity_update, activity_validate
 from .meetings import (
     meeting_create,
@@ -43,6 +44,7 @@ __all__ = [
     "target_indicator_validate",
     "target_value_validate",
     "unit_is_count",
+    "uploaded_file_check",
     "version_approve",
     "version_return",
     "version_revise",
