@@ -22,7 +22,7 @@ from donors import selectors_funding as funding
 from donors import services
 from donors.api_filters import AgreementFilter, AllocationFilter, DisbursementFilter
 from donors.models import Allocation, FundingAgreement
-from donors.selectors import agreement_list, disbursement_list
+from donors.selectors import agreement_list, agreements_visible_to, disbursement_list
 from donors.serializers import (
     AgreementSerializer,
     AllocationSerializer,
@@ -35,12 +35,13 @@ from donors.serializers import (
 )
 from organisations import access
 from projects.models import Project, Province, SubProgramme
+from projects.selectors import project_list_visible_to
 
 MONEY_PERMISSIONS = [HasRole, SeesMoney]
 
 
 def _visible_agreements(user) -> QuerySet:
-    return access.visible_agreements(user, FundingAgreement.objects.all())
+    return agreements_visible_to(user)
 
 
 class AgreementViewSet(PortalViewSet):
@@ -177,7 +178,7 @@ class FundingSummaryForm(forms.Form):
     def __init__(self, data, *, user):
         super().__init__(data)
         # As on the dashboard: only the projects the viewer may open can be chosen.
-        self.fields["project"].queryset = access.visible_projects(user, Project.objects.all())
+        self.fields["project"].queryset = project_list_visible_to(user)
 
     def clean(self):
         cleaned = super().clean()

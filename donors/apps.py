@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class DonorsConfig(AppConfig):
     name = "donors"
+
+    def ready(self) -> None:
+        # projects decides who sees which project but cannot import donors: it is told here
+        # which projects a donor's money reaches (see projects.selectors).
+        from donors.selectors import projects_funded_by
+        from projects.selectors import funded_projects_provide
+
+        funded_projects_provide(projects_funded_by)

@@ -11,7 +11,33 @@ from django.utils import timezone
 
 from ctportal.money import MONEY_DIGITS
 from donors.models import Allocation, Disbursement, FundingAgreement
-from organisations.access import visible_agreements
+from organisations import access
+from organisations.models import Organisation
+from projects.models import Project
+
+
+def agreements_visible_to(
+    user, queryset: models.QuerySet[FundingAgreement] | None = None
+) -> models.QuerySet[FundingAgreement]:
+    """The agreements (of `queryset`, all by default) whose money the user may see: every
+    one for managers and administrators, a donor viewer's own donor's, none for anyone
+    else (the EWG secretariat and counterparts see no agreement-level money)."""
+    queryset = FundingAgreement.objects.all() if queryset is None else queryset
+    if access.can_see_all_agreements(user):
+        return queryset
+    donor = access.donor_of(user)
+    if donor is not None:
+        return queryset.filter(donor=donor)
+    return queryset.none()
+
+
+def projects_funded_by(donor: Organisation) -> models.QuerySet[Project]:
+    """The projects `donor`'s agreements allocate money to: what a donor viewer sees of the
+    programme. projects.selectors.project_list_visible_to asks it (handed over by
+    donors.apps, since projects does not import donors)."""
+    return Project.objects.filter(
+        pk__in=Allocation.objects.filter(agreement__donor=donor).values("project_id")
+    )
 
 
 def _sum_per_agreement(model: type[models.Model], field: str) -> Coalesce:
@@ -41,7 +67,7 @@ def agreement_annotate_totals(*, queryset: models.QuerySet) -> models.QuerySet:
 def agreement_list(*, user: AbstractBaseUser | AnonymousUser | None) -> models.QuerySet:
     """The agreements the user may see, with donor, implementer and their totals."""
     queryset = FundingAgreement.objects.select_related("donor", "implementer")
-    return agreement_annotate_totals(queryset=visible_agreements(user, queryset))
+    return agreement_annotate_totals(queryset=agreements_visible_to(user, queryset))
 
 
 def agreement_get(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> FundingAgreement:
@@ -58,7 +84,7 @@ def disbursement_list(
     """Tranches of the agreements the user may see, with `overdue`: not received and
     planned before today."""
     today = today or timezone.localdate()
-    visible = visible_agreements(user, FundingAgreement.objects.all())
+    visible = agreements_visible_to(user)
     queryset = Disbursement.objects.filter(agreement__in=visible.values("pk")).select_related(
         "agreement", "agreement__donor"
     )
@@ -107,7 +133,7 @@ def agreement_search(
 
 def allocation_get(*, user: AbstractBaseUser | AnonymousUser | None, pk: int) -> Allocation:
     """One allocation of an agreement the user may see; Allocation.DoesNotExist otherwise."""
-    visible = visible_agreements(user, FundingAgreement.objects.all())
+    visible = agreements_visible_to(user)
     return Allocation.objects.select_related("agreement", "agreement__donor", "project").get(
         pk=pk, agreement__in=visible.values("pk")
     )

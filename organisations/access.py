@@ -1,7 +1,12 @@
-"""Who may see and do what: the one place every page, API, export and report asks.
+"""Who may see and do what: the role predicates every page, API, export, report and the
+menu ask. Nothing else looks at roles.
 
-Objects a user may not see are filtered out of querysets (a page gets a 404), and
-actions a user may not take raise PermissionDenied (a 403). Nothing else decides.
+Which objects a user may see is each app's own selectors' business, decided with these
+predicates (projects.selectors.project_list_visible_to, donors.selectors.
+agreements_visible_to, workplans.selectors.versions_visible_to, ...): this module, at the
+bottom of every import, knows nothing of the relations above it. Objects a user may not see
+are filtered out of querysets (a page gets a 404); actions a user may not take raise
+PermissionDenied (a 403).
 """
 
 from django.conf import settings
@@ -40,6 +45,12 @@ def organisation_of(user) -> Organisation | None:
 
 def has_role(user, *roles: str) -> bool:
     return role_of(user) in roles
+
+
+def is_signed_in(user) -> bool:
+    """The lists of projects, workplans and reports open to anyone signed in, each showing
+    what its app's selectors let them see (which may be nothing)."""
+    return bool(getattr(user, "is_authenticated", False))
 
 
 def is_manager(user) -> bool:
@@ -104,7 +115,25 @@ def visible_agreements(user, queryset: QuerySet) -> QuerySet:
 
 
 def can_see_money(user) -> bool:
+    """Funding figures, budgets and expenditure (the Funding section): managers and
+    administrators all of them, a donor viewer its own donor's."""
     return role_of(user) in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.DONOR_VIEWER)
+
+
+def can_see_all_agreements(user) -> bool:
+    """Every donor's agreement-level money (and looking at it as a chosen donor sees it):
+    managers and administrators. A donor viewer sees only its own donor's."""
+    return has_role(user, Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR)
+
+
+# Pages and the API alike: a role that never sees money may not ask which donor funds what.
+DONOR_FILTER_REFUSED = "Your role does not see which donor funds what."
+
+
+def can_filter_by_donor(user) -> bool:
+    """Narrowing a list by the donor that funds it is money information: for roles that
+    see money. (A donor viewer's lists hold only its own donor's funding already.)"""
+    return can_see_money(user)
 
 
 def can_see_meetings(user) -> bool:
@@ -157,11 +186,23 @@ def can_record_meetings(user) -> bool:
 def can_report_progress_for(user, lead_counterpart_id: int) -> bool:
     """Only counterpart staff of the organisation that leads the activity."""
     org = organisation_of(user)
-    return is_counterpart(user) and org is not None and org.pk == lead_counterpart_id
+    return can_report_progress(user) and org is not None and org.pk == lead_counterpart_id
+
+
+def can_report_progress(user) -> bool:
+    """Counterpart staff report progress, on the activities their organisation leads (My
+    activities); can_report_progress_for says which."""
+    return is_counterpart(user)
 
 
 def can_review_progress(user) -> bool:
     return is_manager(user)
+
+
+def can_administer(user) -> bool:
+    """Users, organisations, roles and schedules in Django's admin site (only administrators
+    are staff: organisations.services.membership_set keeps the two together)."""
+    return has_role(user, Role.ADMINISTRATOR)
 
 
 def can_see_audit(user) -> bool:

@@ -53,8 +53,14 @@ class ProjectFilter(django_filters.FilterSet):
         super().__init__(data, queryset, **kwargs)
         # Which donor funds what is money information: offered to those who see all money.
         # A donor viewer's list holds only its own projects, so the filter would be moot.
-        if not access.can_see_money(user) or access.is_donor_viewer(user):
+        if not access.can_filter_by_donor(user) or access.is_donor_viewer(user):
             del self.filters["donor"]
+        # As in the API, a role that never sees money is told it may not ask (and, as with
+        # any filter in error, shown no rows) rather than shown every project unfiltered.
+        if data and data.get("donor") and not access.can_filter_by_donor(user):
+            self.form.add_error(
+                None, forms.ValidationError(access.DONOR_FILTER_REFUSED, code="not_permitted")
+            )
 
     def filter_text(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(Q(code__icontains=value) | Q(title__icontains=value))

@@ -1,7 +1,7 @@
 """Reads for projects: querysets already shaped for the page or API that shows them."""
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,11 +10,8 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from ctportal.exceptions import DomainError
 from ctportal.money import to_usd
-from organisations.access import (
-    can_see_money,
-    donor_of,
-    visible_projects,
-)
+from organisations import access
+from organisations.access import can_see_money, donor_of
 from organisations.models import Organisation
 from projects.filters import ProjectFilter
 from projects.models import (
@@ -54,6 +51,48 @@ def usd_rate_for(*, currency: str, on: datetime.date, field: str = "currency") -
     return rate
 
 
+# --- Who sees which projects ----------------------------------------------------------
+
+FundedProjects = Callable[[Organisation], QuerySet[Project]]
+_funded_projects: list[FundedProjects] = []
+
+
+def funded_projects_provide(provider: FundedProjects) -> None:
+    """Which projects a donor's money reaches is donors' knowledge (its allocations), and
+    donors imports projects, never the reverse (workplans -> projects <- donors). So donors
+    hands its answer over here once its app is ready (donors.apps), and projects asks it
+    without importing donors."""
+    _funded_projects[:] = [provider]
+
+
+def projects_funded_by(donor: Organisation) -> QuerySet[Project]:
+    """The projects `donor`'s agreements fund (donors.selectors.projects_funded_by); none
+    while donors has not said, so a donor viewer then sees nothing rather than everything."""
+    if not _funded_projects:
+        return Project.objects.none()
+    return _funded_projects[0](donor)
+
+
+def project_list_visible_to(user, queryset: QuerySet[Project] | None = None) -> QuerySet[Project]:
+    """The projects (of `queryset`, all by default) the user may open: every one for the
+    roles that see the whole programme; a donor viewer's funded ones; a counterpart's own
+    (the organisation is one of the project's counterparts); none for anyone else.
+
+    Subqueries, not joins: a project reached twice is listed once, and counts and sums
+    made on the result are not multiplied."""
+    queryset = Project.objects.all() if queryset is None else queryset
+    if access.is_programme_wide(user):
+        return queryset
+    donor = access.donor_of(user)
+    if donor is not None:
+        return queryset.filter(pk__in=projects_funded_by(donor).values("pk"))
+    organisation = access.organisation_of(user)
+    if access.is_counterpart(user) and organisation is not None:
+        own = Project.objects.filter(counterparts=organisation)
+        return queryset.filter(pk__in=own.values("pk"))
+    return queryset.none()
+
+
 # --- Pages: each built in a fixed number of queries, whatever the number of rows ---------
 
 
@@ -81,7 +120,7 @@ def project_list(
 ) -> QuerySet[Project]:
     """Projects the user may open, with what a list row shows; narrowed by ProjectFilter,
     ordered by one of PROJECT_SORTS."""
-    queryset = visible_projects(
+    queryset = project_list_visible_to(
         user,
         Project.objects.select_related("sub_programme__programme")
         .prefetch_related("provinces")
@@ -95,7 +134,7 @@ def project_list(
 def project_get(*, user, code: str) -> Project:
     """One visible project with its reference data; Project.DoesNotExist when not visible."""
     return (
-        visible_projects(
+        project_list_visible_to(
             user,
             Project.objects.select_related("sub_programme__programme").prefetch_related(
                 Prefetch("provinces", queryset=Province.objects.order_by("name")),
@@ -110,7 +149,7 @@ def project_get(*, user, code: str) -> Project:
 
 def project_counts(*, user) -> dict[str, int]:
     """How many projects the user may see, and how many of them are being implemented."""
-    return visible_projects(user, Project.objects.all()).aggregate(
+    return project_list_visible_to(user).aggregate(
         total=Count("pk", distinct=True),
         implementing=Count("pk", filter=Q(status=Project.Status.IMPLEMENTATION), distinct=True),
     )
@@ -274,7 +313,7 @@ def project_results(*, project: Project) -> list[Outcome]:
 
 def programme_list(*, user) -> list[CountryProgramme]:
     """Country programmes -> sub-programmes, each with the number of projects the user sees."""
-    visible = visible_projects(user, Project.objects.all()).values("pk")
+    visible = project_list_visible_to(user).values("pk")
     sub_programmes = SubProgramme.objects.annotate(
         project_count=Count("projects", filter=Q(projects__in=visible))
     ).order_by("code")
@@ -321,7 +360,8 @@ def project_expenditures(*, project: Project) -> QuerySet[Expenditure]:
 
 def projects_by_code(*, user, codes: set[str]) -> dict[str, Project]:
     """The visible projects among `codes`, in one query (an import names many)."""
-    return {p.code: p for p in visible_projects(user, Project.objects.filter(code__in=codes))}
+    visible = project_list_visible_to(user, Project.objects.filter(code__in=codes))
+    return {p.code: p for p in visible}
 
 
 def exchange_rate_list(

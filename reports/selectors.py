@@ -15,10 +15,11 @@ from organisations import access
 from organisations.models import Organisation, Role
 from reports.models import Report, Subscription
 from workplans.models import Workplan, WorkplanVersion
+from workplans.selectors import versions_visible_to
 
 
 def _visible_workplans(user) -> QuerySet:
-    versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+    versions = versions_visible_to(user)
     return versions.values("workplan")
 
 

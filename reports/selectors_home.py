@@ -13,12 +13,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from donors.models import Disbursement, FundingAgreement
+from donors.models import Disbursement
+from donors.selectors import agreements_visible_to
 from organisations import access
 from organisations.models import Organisation, Role
 from projects.models import Project
 from projects.selectors import project_counts
 from workplans.models import Activity, EwgMeeting, ProgressUpdate, WorkplanVersion
+from workplans.selectors import versions_visible_to
 
 ZERO = Decimal("0.00")
 
@@ -73,7 +75,7 @@ def home_figures(*, user) -> list[Figure]:
     ]
 
     if role in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR, Role.DONOR_VIEWER):
-        agreements = access.visible_agreements(user, FundingAgreement.objects.all())
+        agreements = agreements_visible_to(user)
         committed = agreements.aggregate(count=Count("pk"), usd=Coalesce(Sum("amount_usd"), ZERO))
         # Disbursements are summed in their own query: joined to agreements they would
         # repeat each agreement's commitment.
@@ -103,7 +105,7 @@ def home_figures(*, user) -> list[Figure]:
         ]
 
     if role in (Role.PROGRAMME_MANAGER, Role.EWG_SECRETARIAT):
-        versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+        versions = versions_visible_to(user)
         waiting = versions.filter(status=WorkplanVersion.Status.SUBMITTED).count()
         figures.append(
             Figure(

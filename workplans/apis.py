@@ -51,7 +51,7 @@ from workplans.serializers import (
 
 
 def _visible_versions(user) -> QuerySet[WorkplanVersion]:
-    return access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+    return selectors.versions_visible_to(user)
 
 
 def _visible_activities(user) -> QuerySet[Activity]:

@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from ctportal.exceptions import DomainError
 from ctportal.money import Money
 from organisations import access
-from organisations.models import Role
+from projects.selectors import project_list_visible_to
 from workplans.models import (
     Activity,
     ActivityTarget,
@@ -26,20 +26,43 @@ from workplans.selectors_meetings import meeting_get as meeting_get
 from workplans.selectors_meetings import meeting_list as meeting_list
 from workplans.selectors_meetings import version_decision_list as version_decision_list
 
+# --- Who sees which versions and updates --------------------------------------
+
+# What the EWG decided: the version in force and the ones it replaced.
+DECIDED_STATUSES = (WorkplanVersion.Status.APPROVED, WorkplanVersion.Status.SUPERSEDED)
+
+
+def versions_visible_to(
+    user, queryset: QuerySet[WorkplanVersion] | None = None
+) -> QuerySet[WorkplanVersion]:
+    """The versions (of `queryset`, all by default) the user may see: every one for the
+    roles that see the whole programme; what the EWG decided for counterpart staff; what it
+    decided for the sub-programmes a donor viewer's money reaches (those of the projects it
+    may see, projects.selectors); none for anyone else."""
+    queryset = WorkplanVersion.objects.all() if queryset is None else queryset
+    if access.is_programme_wide(user):
+        return queryset
+    decided = queryset.filter(status__in=DECIDED_STATUSES)
+    if access.is_counterpart(user):
+        return decided
+    if access.donor_of(user) is not None:
+        funded = project_list_visible_to(user).values("sub_programme_id")
+        return decided.filter(workplan__sub_programme__in=funded)
+    return queryset.none()
+
+
 # --- Versions and activities --------------------------------------------------
 
 
 def workplan_version_list(
     *, user, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[WorkplanVersion]:
-    """The versions `user` may see (organisations.access decides), newest workplan first,
+    """The versions `user` may see (versions_visible_to), newest workplan first,
     each with its workplan, sub-programme, deciding meeting and `activity_count`.
 
     filters: workplan, sub_programme, status (each a pk/value; empty values are ignored).
     """
-    visible = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
-    # Visibility may join through projects and allocations; keep that join out of the
-    # count below (joined rows would multiply it).
+    visible = versions_visible_to(user)
     queryset = (
         WorkplanVersion.objects.filter(pk__in=visible.values("pk"))
         .select_related(
@@ -230,14 +253,13 @@ def version_diff(*, old: WorkplanVersion, new: WorkplanVersion) -> VersionDiff:
 def visible_progress_updates(user, queryset: QuerySet[ProgressUpdate]) -> QuerySet[ProgressUpdate]:
     """Programme-wide roles see every update; counterpart staff those of activities their
     organisation leads; donor viewers only verified ones on workplans they may see."""
-    role = access.role_of(user)
-    if role in access.PROGRAMME_WIDE:
+    if access.is_programme_wide(user):
         return queryset
     organisation = access.organisation_of(user)
-    if role == Role.COUNTERPART_STAFF and organisation:
+    if access.is_counterpart(user) and organisation is not None:
         return queryset.filter(activity__lead_counterpart=organisation)
-    if role == Role.DONOR_VIEWER and organisation:
-        versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+    if access.donor_of(user) is not None:
+        versions = versions_visible_to(user)
         return queryset.filter(
             state=ProgressUpdate.State.VERIFIED, activity__version__in=versions.values("pk")
         )

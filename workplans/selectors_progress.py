@@ -20,7 +20,11 @@ from workplans.models import (
     WorkplanVersion,
 )
 from workplans.quarters import Quarter, quarters_of
-from workplans.selectors import progress_update_list, visible_progress_updates
+from workplans.selectors import (
+    progress_update_list,
+    versions_visible_to,
+    visible_progress_updates,
+)
 from workplans.services.progress_rules import ProgressActions, progress_actions
 
 State = ProgressUpdate.State
@@ -285,7 +289,7 @@ def reportable_activity_get(*, user, pk: int) -> Activity:
     """An activity of a workplan version the user may see, with what its progress form
     needs (workplan, provinces, the indicators it carries through its targets);
     Activity.DoesNotExist otherwise."""
-    versions = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+    versions = versions_visible_to(user)
     return (
         Activity.objects.filter(version__in=versions.values("pk"))
         .select_related("version__workplan", "lead_counterpart", "output", "project")

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, Sum
 
-from organisations import access
 from projects.models import Project
-from workplans.models import AchievedValue, Activity, ProgressUpdate, WorkplanVersion
+from workplans.models import AchievedValue, Activity, ProgressUpdate
 from workplans.quarters import Quarter, quarters_of
+from workplans.selectors import versions_visible_to
 from workplans.selectors_progress import activity_quarter_rows, approved_activities
 
 ZERO = Decimal("0")
@@ -129,7 +129,7 @@ def late_activities(*, project: Project, today: datetime.date, user=None) -> lis
     one, that has no submitted or verified update. Two queries."""
     activities = approved_activities().filter(project=project)
     if user is not None:
-        visible = access.visible_workplan_versions(user, WorkplanVersion.objects.all())
+        visible = versions_visible_to(user)
         activities = activities.filter(version__in=visible.values("pk"))
     late: dict[int, LateActivity] = {}
     for row in activity_quarter_rows(

@@ -59,7 +59,7 @@ class MyActivitiesView(LoginRequiredMixin, View):
 
     def get(self, request):
         access.require(
-            access.is_counterpart(request.user),
+            access.can_report_progress(request.user),
             "This page lists the activities a counterpart organisation reports on.",
         )
         today = timezone.localdate()

@@ -65,13 +65,12 @@ class PortalFilterSet(django_filters.FilterSet):
 
 def donor_filter_allowed(request, donor) -> bool:
     """Which donor funds what is agreement-level money: roles that never see money get a
-    400 for asking; a donor viewer may only narrow by its own donor (another donor's
-    funding of the same projects stays hidden), so any other donor matches nothing."""
+    400 for asking (the project list page shows them the same error and no rows); a donor
+    viewer may only narrow by its own donor (another donor's funding of the same projects
+    stays hidden), so any other donor matches nothing."""
     user = request.user
-    if not access.can_see_money(user):
-        raise ValidationError(
-            {"donor": ["Your role does not see which donor funds what."]}, code="not_permitted"
-        )
+    if not access.can_filter_by_donor(user):
+        raise ValidationError({"donor": [access.DONOR_FILTER_REFUSED]}, code="not_permitted")
     own = access.donor_of(user)
     return own is None or own.pk == donor.pk
 

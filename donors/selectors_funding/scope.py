@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from donors.models import Allocation, FundingAgreement
-from organisations.access import can_see_money, donor_of, require, role_of, visible_agreements
-from organisations.models import Organisation, Role
+from donors.models import Allocation
+from donors.selectors import agreements_visible_to
+from organisations.access import can_see_all_agreements, can_see_money, donor_of, require
+from organisations.models import Organisation
 from projects.models import Project
 
 
@@ -52,7 +53,7 @@ class FundingScope:
 
 def funding_viewer_can_choose_donor(user) -> bool:
     """Managers and administrators may look at the figures as a chosen donor sees them."""
-    return role_of(user) in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR)
+    return can_see_all_agreements(user)
 
 
 def funding_scope(
@@ -68,7 +69,7 @@ def funding_scope(
     filters = filters or FundingFilters()
     # organisations.access decides which agreements a user may see: all for managers and
     # administrators, its own for a donor viewer, none for anyone else.
-    agreements = visible_agreements(user, FundingAgreement.objects.all())
+    agreements = agreements_visible_to(user)
     if as_donor is not None:
         require(
             funding_viewer_can_choose_donor(user),
