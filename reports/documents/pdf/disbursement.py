@@ -1,0 +1,238 @@
+"""The disbursement report's PDF: money by donor and agreement, in USD and in each
+agreement's currency, and the tranches overdue at the end of the period."""
+
+from decimal import Decimal
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.platypus import (
+    KeepTogether,
+    Spacer,
+    TableStyle,
+)
+
+from reports.documents.formats import counted, money, ratio
+from reports.documents.pdf.layout import (
+    BODY,
+    CELL,
+    H1,
+    H2,
+    INK,
+    MARGIN,
+    PAGE,
+    SERIES,
+    SMALL,
+    ReportMeta,
+    build_pdf,
+    chart_legend,
+    data_table,
+    para,
+)
+from reports.figures import DisbursementFigures, DonorSection, Totals
+
+
+def _millions(value: float) -> str:
+    return f"{value / 1_000_000:,.1f}m"
+
+
+def _money_chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> Drawing:
+    width, height = 760, 190
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 50, 30, 560, 140
+    chart.data = [[float(v) for v in values] for _, values in series]
+    chart.categoryAxis.categoryNames = labels
+    chart.categoryAxis.labels.fontName = "Helvetica"
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.categoryAxis.labels.angle = 0 if len(labels) <= 8 else 30
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontName = "Helvetica"
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = _millions
+    chart.groupSpacing = 8
+    chart.barSpacing = 1
+    for index in range(len(series)):
+        chart.bars[index].fillColor = SERIES[index % len(SERIES)]
+        chart.bars[index].strokeColor = None
+    drawing.add(chart)
+    drawing.add(chart_legend(630, 160, [(SERIES[i], name) for i, (name, _) in enumerate(series)]))
+    drawing.add(String(50, 176, "USD, millions", fontName="Helvetica", fontSize=7.5))
+    return drawing
+
+
+def _totals_line(totals: Totals, currency: str) -> list[str]:
+    return [
+        money(totals.committed, currency),
+        money(totals.received, currency),
+        money(totals.received_in_period, currency),
+        money(totals.allocated, currency),
+        money(totals.spent, currency),
+        money(totals.balance, currency),
+        money(totals.to_receive, currency),
+        money(totals.overdue, currency),
+    ]
+
+
+MONEY_HEAD = [
+    "Committed",
+    "Received",
+    "In period",
+    "Allocated",
+    "Spent",
+    "Balance",
+    "To receive",
+    "Overdue",
+]
+
+
+def _agreement_table(section: DonorSection, *, usd: bool, with_donor: bool = False):
+    head = (["Donor"] if with_donor else []) + ["Agreement", "Cur."] + MONEY_HEAD + ["Burn"]
+    rows = [head]
+    for row in section.agreements:
+        currency = "USD" if usd else row.currency
+        suffix = "_usd" if usd else ""
+        rows.append(
+            ([section.donor_short_name] if with_donor else [])
+            + [para(CELL, row.reference), currency]
+            + [
+                money(getattr(row, f"{name}{suffix}"), currency)
+                for name in (
+                    "committed",
+                    "received",
+                    "received_in_period",
+                    "allocated",
+                    "spent",
+                    "balance",
+                    "to_receive",
+                    "overdue",
+                )
+            ]
+            + [ratio(row.burn_rate)]
+        )
+    return rows
+
+
+def _money_widths(lead: list[float]) -> list[float]:
+    rest = PAGE[0] - 2 * MARGIN - sum(lead) - 40
+    return lead + [rest / len(MONEY_HEAD)] * len(MONEY_HEAD) + [40]
+
+
+def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
+    story: list = [para(H1, f"{meta.title}: {meta.scope}")]
+    totals = figures.totals_usd
+    story.append(
+        para(
+            SMALL,
+            f"As at {figures.period_end:%d %B %Y}. Amounts in USD are at the rate recorded "
+            "with each transaction (what is still to receive, at the agreement's rate); "
+            "spending is shared among a project's funders in proportion to their "
+            "allocations. In period = received during the month. Balance = received - "
+            "spent. Burn rate = spent against the planned pace (allocation x elapsed share "
+            "of the agreement's period): 1.00 on plan, below 1 slower. Overdue = planned "
+            "before the end of the period and not received.",
+        )
+    )
+    story.append(Spacer(1, 4))
+    summary = [
+        ["Total (USD)", *MONEY_HEAD, "Burn rate"],
+        [
+            counted(figures.agreement_count, "agreement", "agreements"),
+            *_totals_line(totals, "USD"),
+            ratio(totals.burn_rate),
+        ],
+    ]
+    story.append(data_table(summary, _money_widths([70]), numeric_from=1))
+    story.append(Spacer(1, 6))
+
+    if figures.overall:
+        labels = [s.donor_short_name for s in figures.sections]
+        pick = [s.totals_usd for s in figures.sections]
+    else:
+        labels = [r.reference for r in figures.sections[0].agreements] if figures.sections else []
+        pick = []
+        for row in figures.sections[0].agreements if figures.sections else []:
+            one = Totals()
+            one.add(row, usd=True)
+            pick.append(one)
+    if labels:
+        story.append(
+            _money_chart(
+                labels,
+                [
+                    ("Committed", [t.committed for t in pick]),
+                    ("Received", [t.received for t in pick]),
+                    ("Allocated", [t.allocated for t in pick]),
+                    ("Spent", [t.spent for t in pick]),
+                ],
+            )
+        )
+
+    if figures.overall:
+        story.append(para(H2, "By donor (USD)"))
+        rows = [["Donor", *MONEY_HEAD, "Burn"]]
+        for section in figures.sections:
+            t = section.totals_usd
+            rows.append([section.donor_short_name, *_totals_line(t, "USD"), ratio(t.burn_rate)])
+        rows.append(["Total", *_totals_line(totals, "USD"), ratio(totals.burn_rate)])
+        story.append(data_table(rows, _money_widths([70]), numeric_from=1, total=True))
+
+    story.append(para(H2, "Agreements in USD"))
+    rows = [["Donor", "Agreement", "Cur.", *MONEY_HEAD, "Burn"]]
+    for section in figures.sections:
+        rows += _agreement_table(section, usd=True, with_donor=True)[1:]
+    rows.append(["Total", "", "USD", *_totals_line(totals, "USD"), ratio(totals.burn_rate)])
+    story.append(data_table(rows, _money_widths([45, 95, 28]), numeric_from=3, total=True))
+
+    story.append(para(H2, "Agreements in the donor's currency"))
+    rows = [["Donor", "Agreement", "Cur.", *MONEY_HEAD, "Burn"]]
+    for section in figures.sections:
+        rows += _agreement_table(section, usd=False, with_donor=True)[1:]
+    for section in figures.sections:
+        for t in section.totals_by_currency:
+            rows.append(
+                [
+                    f"Total {section.donor_short_name}",
+                    "",
+                    t.currency,
+                    *_totals_line(t, t.currency),
+                    "",
+                ]
+            )
+    table = data_table(rows, _money_widths([45, 95, 28]), numeric_from=3)
+    subtotal_rows = sum(len(s.totals_by_currency) for s in figures.sections)
+    if subtotal_rows:
+        table.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, -subtotal_rows), (-1, -1), "Helvetica-Bold", 7.5),
+                    ("LINEABOVE", (0, -subtotal_rows), (-1, -subtotal_rows), 0.6, INK),
+                ]
+            )
+        )
+    story.append(table)
+
+    overdue = [(s, t) for s in figures.sections for t in s.overdue]
+    heading = para(H2, "Overdue tranches")
+    if overdue:
+        rows = [["Donor", "Agreement", "Planned on", "Days overdue", "Amount", "Cur.", "USD"]]
+        for section, tranche in overdue:
+            rows.append(
+                [
+                    section.donor_short_name,
+                    tranche.reference,
+                    tranche.planned_date,
+                    str(tranche.days_overdue),
+                    money(tranche.planned_amount, tranche.currency),
+                    tranche.currency,
+                    money(tranche.planned_amount_usd),
+                ]
+            )
+        count = f"{len(overdue)} tranche{'' if len(overdue) == 1 else 's'}"
+        rows.append(["Total", count, "", "", "", "USD", money(totals.overdue)])
+        table = data_table(
+            rows, [70, 140, 70, 70, 110, 40, 110], numeric_from=3, total=True, text_columns=(5,)
+        )
+        story.append(KeepTogether([heading, table]))
+    else:
+        story += [heading, para(BODY, "No tranche is overdue at the end of the period.")]
+    return build_pdf(meta, story)
