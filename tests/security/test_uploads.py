@@ -153,6 +153,33 @@ def test_the_service_stores_a_clean_name_with_the_detected_extension(activity, r
     assert evidence.original_name == "quote_ filename_evil.html_ x.pdf"
 
 
+def test_evidence_is_read_for_its_type_once_and_named_after_it(activity, reporter, monkeypatch):
+    from workplans.services import _files
+
+    detected = []
+    real_detect = _files._detect
+
+    def counting_detect(uploaded_file):
+        detected.append(uploaded_file.name)
+        return real_detect(uploaded_file)
+
+    monkeypatch.setattr(_files, "_detect", counting_detect)
+    update = services.progress_update_save(
+        activity=activity,
+        quarter=2,
+        user=reporter,
+        status="on_track",
+        percent_complete=10,
+        values=[],
+    )
+    uploaded = SimpleUploadedFile("attendance.hta", POLYGLOT)
+
+    evidence = services.evidence_attach(update=update, user=reporter, uploaded_file=uploaded)
+
+    assert detected == ["attendance.hta"]
+    assert (evidence.original_name, Path(evidence.file.name).suffix) == ("attendance.pdf", ".pdf")
+
+
 def test_a_file_stored_before_the_fix_is_downloaded_under_its_types_extension(client, manager):
     evidence = EvidenceFileFactory(
         update=ProgressUpdateFactory(state="submitted"),

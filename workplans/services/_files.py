@@ -130,12 +130,9 @@ def uploaded_file_check(uploaded_file, *, field: str) -> tuple[str, str, int]:
     return mime, ALLOWED_TYPES[mime], size
 
 
-def original_name_of(uploaded_file, *, extension: str | None = None) -> str:
-    """The name to show for an upload: safe_file_name with the extension of its detected
-    type (detected again when not given)."""
-    if extension is None:
-        mime = _detect(uploaded_file)
-        extension = ALLOWED_TYPES[mime] if mime else "bin"
+def original_name_of(uploaded_file, *, extension: str) -> str:
+    """The name to show for an upload: safe_file_name with the extension its content was
+    found to have (uploaded_file_check's), so that the type is detected once."""
     return safe_file_name(getattr(uploaded_file, "name", "") or "", extension=extension)
 
 

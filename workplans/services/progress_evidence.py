@@ -30,7 +30,7 @@ def evidence_attach(*, update: ProgressUpdate, user, uploaded_file) -> EvidenceF
     evidence = EvidenceFile(
         update=locked,
         file=stored_file(uploaded_file, extension=extension),
-        original_name=original_name_of(uploaded_file),
+        original_name=original_name_of(uploaded_file, extension=extension),
         content_type=mime,
         size=size,
         uploaded_by=user,
