@@ -45,6 +45,10 @@ COMPOSITION_ROOT = {
 # One import against the direction each, with the reason it is allowed. An app's URLconf
 # may mount a view of reports so that a page keeps its address and URL name.
 ALLOWED: dict[tuple[str, str], str] = {
+    ("donors.urls", "reports.views_funding"): (
+        "the funding dashboard sets money beside workplan results; it stays /funding/, "
+        "donors:dashboard"
+    ),
     ("projects.urls", "reports.views_project"): (
         "the project page shows workplan results; it stays /projects/<code>/, "
         "projects:project-detail"

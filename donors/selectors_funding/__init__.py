@@ -1,5 +1,6 @@
-"""Funding figures: the one source of every number on the funding dashboard, its drill-down
-pages and exports, the API's aggregate endpoints and the disbursement reports.
+"""Funding figures: the one source of every money figure on the funding dashboard, its
+drill-down pages and exports, the API's aggregate endpoints and the disbursement reports
+(money next to workplan results is reports.funding_results, above donors and workplans).
 
 Rules (the dashboard states them in words from ATTRIBUTION_NOTES):
 
@@ -38,17 +39,17 @@ evaluated for every row. Rows of the families are then matched by key, and the f
 totals add up the grouped rows shown.
 
 The package: scope (who looks, the filters), rows (row types, notes, rounding, burn rate),
-families (the grouped queries), summary (funding_summary), charts (category, results,
-province and quarter figures), drilldown (the rows behind each figure).
+families (the grouped queries), summary (funding_summary), charts (spending by category,
+and the money per project and per province that reports.funding_results sets beside the
+workplans' results), drilldown (the rows behind each figure).
 """
 
 from donors.selectors_funding.charts import (
     CategorySpending,
-    ProvinceActivity,
-    ResultsRow,
-    funding_activity_by_province,
-    funding_activity_status,
-    funding_results,
+    ProjectMoney,
+    ProvinceMoney,
+    funding_money_by_project,
+    funding_money_by_province,
     funding_spending_by_category,
 )
 from donors.selectors_funding.drilldown import (
@@ -76,7 +77,6 @@ from donors.selectors_funding.scope import (
     funding_viewer_can_choose_donor,
 )
 from donors.selectors_funding.summary import funding_summary
-from workplans.selectors_funding_results import IndicatorResult, OutputResult, QuarterStatus
 
 __all__ = [
     "ATTRIBUTION_NOTES",
@@ -88,20 +88,16 @@ __all__ = [
     "FundingScope",
     "FundingSummary",
     "GroupBy",
-    "IndicatorResult",
-    "OutputResult",
-    "ProvinceActivity",
-    "QuarterStatus",
-    "ResultsRow",
+    "ProjectMoney",
+    "ProvinceMoney",
     "burn_rate",
-    "funding_activity_by_province",
-    "funding_activity_status",
     "funding_agreement_get",
     "funding_allocation_list",
     "funding_donor_choices",
     "funding_expenditure_list",
+    "funding_money_by_project",
+    "funding_money_by_province",
     "funding_project_get",
-    "funding_results",
     "funding_scope",
     "funding_spending_by_category",
     "funding_summary",

@@ -5,14 +5,13 @@ same figures, the same order (donors.exports writes `Table.export_rows()`). Noth
 queries the database except through the selectors.
 
 base: columns, cells, rows, the Table and its links; summaries: by agreement, group and
-year; charts: the money-only charts; results: funding next to workplan results; lists: the
-drill-down lists behind the figures.
+year; charts: the money-only charts; lists: the drill-down lists behind the figures. The
+tables of funding next to workplan results are reports.funding_tables.
 """
 
 from donors.tables.base import Actions, Cell, Column, Links, Row, Table, money_cell
 from donors.tables.charts import category_table, timeline_table
 from donors.tables.lists import allocation_table, expenditure_table, overdue_table, tranche_table
-from donors.tables.results import province_table, quarter_table, results_table
 from donors.tables.summaries import agreement_table, group_table, year_table
 
 __all__ = [
@@ -29,9 +28,6 @@ __all__ = [
     "group_table",
     "money_cell",
     "overdue_table",
-    "province_table",
-    "quarter_table",
-    "results_table",
     "timeline_table",
     "tranche_table",
     "year_table",

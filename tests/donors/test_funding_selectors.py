@@ -16,18 +16,20 @@ from donors.models import Allocation, FundingAgreement
 from donors.selectors_funding import (
     GROUP_BYS,
     FundingFilters,
-    funding_activity_by_province,
-    funding_activity_status,
     funding_agreement_get,
     funding_allocation_list,
     funding_expenditure_list,
-    funding_results,
     funding_spending_by_category,
     funding_summary,
     funding_tranche_list,
 )
 from organisations.models import Organisation, Role
 from projects.models import ExchangeRate, Expenditure
+from reports.funding_results import (
+    funding_activity_by_province,
+    funding_activity_status,
+    funding_results,
+)
 from tests.factories import (
     AllocationFactory,
     DisbursementFactory,

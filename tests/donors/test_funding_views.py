@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 
 from donors.exports import _plain
 from donors.models import Disbursement, FundingAgreement
-from donors.views import FundingDashboardView
 from organisations.models import Organisation, Role
+from reports.views_funding import FundingDashboardView
 from tests.factories import (
     AchievedValueFactory,
     ActivityFactory,

@@ -1,9 +1,10 @@
-"""Funding next to what it achieved: activities by province, activity status per quarter
-and verified results against approved targets. These read workplan results, so they sit
-apart from the money-only tables."""
+"""The funding dashboard's tables of funding next to what it achieved: activities by
+province, activity status per quarter and verified results against approved targets
+(reports.funding_results). They read workplan results, so they live in reports, built on
+donors.tables like the money-only tables."""
 
-from donors.selectors_funding import ProvinceActivity, ResultsRow
 from donors.tables.base import Cell, Column, Links, Row, Table, chart_value, money_cell
+from reports.funding_results import ProvinceActivity, ResultsRow
 from workplans.models import ProgressUpdate
 from workplans.selectors_funding_results import QuarterStatus
 

@@ -1,10 +1,12 @@
-"""Funding pages: the dashboard and its CSV/XLSX exports (the drill-down pages are in
-donors.views_drilldown, what every funding page shares in donors.views_common).
+"""The funding dashboard (/funding/, URL name donors:dashboard) and its CSV/XLSX exports.
 
-Every figure comes from donors.selectors_funding; who may see what is decided there and in
-organisations.access. Counterpart staff and the EWG secretariat get a 403 on every page
-here; a donor viewer sees its own agreements only; programme managers and administrators
-see everything and may look through a donor's eyes with ?as_donor=<organisation id>.
+Its money figures come from donors.selectors_funding, its figures of money next to workplan
+results from reports.funding_results: the dashboard joins donors and workplans, which never
+import each other, so it lives in reports; donors.urls mounts it at the dashboard's address
+(the drill-down pages stay in donors.views_drilldown, what they share in
+donors.views_common). Counterpart staff and the EWG secretariat get a 403; a donor viewer
+sees its own agreements only; programme managers and administrators see everything and may
+look through a donor's eyes with ?as_donor=<organisation id>.
 """
 
 from collections.abc import Callable
@@ -17,9 +19,6 @@ from donors.exports import table_csv, table_xlsx
 from donors.filters import FILTER_PARAMS
 from donors.selectors_funding import (
     FundingSummary,
-    funding_activity_by_province,
-    funding_activity_status,
-    funding_results,
     funding_spending_by_category,
     funding_summary,
     funding_tranche_list,
@@ -30,14 +29,17 @@ from donors.tables import (
     category_table,
     group_table,
     overdue_table,
-    province_table,
-    quarter_table,
-    results_table,
     timeline_table,
     year_table,
 )
 from donors.views_common import FundingPageMixin
 from donors.views_manage import tranche_actions
+from reports.funding_results import (
+    funding_activity_by_province,
+    funding_activity_status,
+    funding_results,
+)
+from reports.funding_tables import province_table, quarter_table, results_table
 
 
 class FundingDashboardView(FundingPageMixin, TemplateView):
