@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
-from django.db.models import BooleanField, Case, OuterRef, Subquery, Sum, Value, When
+from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -90,13 +90,7 @@ def disbursement_list(
     )
     if agreement is not None:
         queryset = queryset.filter(agreement=agreement)
-    return queryset.annotate(
-        overdue=Case(
-            When(received_date__isnull=True, planned_date__lt=today, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
+    return queryset.annotate_overdue(today)
 
 
 # Sort keys of the managers' agreement list -> the fields they order by. Amounts in

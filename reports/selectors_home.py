@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from donors.models import Disbursement
+from donors.models import Disbursement, DisbursementQuerySet
 from donors.selectors import agreements_visible_to
 from organisations import access
 from organisations.models import Organisation, Role
@@ -81,10 +81,7 @@ def home_figures(*, user) -> list[Figure]:
         # repeat each agreement's commitment.
         tranches = Disbursement.objects.filter(agreement__in=agreements.values("pk")).aggregate(
             received=Coalesce(Sum("received_amount_usd"), ZERO),
-            overdue=Count(
-                "pk",
-                filter=Q(received_date__isnull=True, planned_date__lt=timezone.localdate()),
-            ),
+            overdue=Count("pk", filter=DisbursementQuerySet.overdue_q(timezone.localdate())),
         )
         agreements_url = _agreements_url(user)
         figures += [
