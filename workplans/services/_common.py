@@ -3,9 +3,6 @@ ctportal.audit_trail's)."""
 
 from decimal import Decimal, InvalidOperation
 
-# Re-exported for the modules that still import them from here.
-from ctportal.audit_trail import delete_audited as delete_audited
-from ctportal.audit_trail import save_audited as save_audited
 from ctportal.exceptions import DomainError
 from workplans.models import Workplan, WorkplanVersion
 

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from ctportal.audit_trail import save_audited
 from ctportal.exceptions import DomainError
 from organisations import access
 from organisations.models import Organisation
 from projects.models import SubProgramme
 from workplans.models import Attendance, Decision, EwgMeeting, MeetingDocument
 
-from ._common import check_length, require_text, save_audited
+from ._common import check_length, require_text
 from ._files import (
     atomic_with_files,
     save_with_file,

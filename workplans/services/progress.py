@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from projects.models import Indicator, Province
 from workplans import notifications
@@ -24,7 +25,7 @@ from workplans.models import (
 )
 from workplans.quarters import quarters_of
 
-from ._common import delete_audited, fits_digits, save_audited, to_decimal
+from ._common import fits_digits, to_decimal
 from ._files import atomic_with_files
 from .progress_evidence import evidence_attach
 from .progress_rules import (
