@@ -12,7 +12,6 @@ PermissionDenied (a 403).
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 
 from organisations.models import Membership, Organisation, Role
 
@@ -90,30 +89,6 @@ def require(allowed: bool, message: str = "You may not do this.") -> None:
 # --- What each role may see ---------------------------------------------------
 
 
-def visible_projects(user, queryset: QuerySet) -> QuerySet:
-    """Projects the user may open: all for programme-wide roles; a donor's funded ones;
-    a counterpart's own (as project counterpart or lead of an activity)."""
-    role = role_of(user)
-    if role in PROGRAMME_WIDE:
-        return queryset
-    org = organisation_of(user)
-    if role == Role.DONOR_VIEWER and org:
-        return queryset.filter(allocations__agreement__donor=org).distinct()
-    if role == Role.COUNTERPART_STAFF and org:
-        return queryset.filter(counterparts=org).distinct()
-    return queryset.none()
-
-
-def visible_agreements(user, queryset: QuerySet) -> QuerySet:
-    """Agreement-level money: managers and administrators all; a donor only its own."""
-    role = role_of(user)
-    if role in (Role.PROGRAMME_MANAGER, Role.ADMINISTRATOR):
-        return queryset
-    if role == Role.DONOR_VIEWER and organisation_of(user):
-        return queryset.filter(donor=organisation_of(user))
-    return queryset.none()
-
-
 def can_see_money(user) -> bool:
     """Funding figures, budgets and expenditure (the Funding section): managers and
     administrators all of them, a donor viewer its own donor's."""
@@ -146,22 +121,6 @@ def can_see_meetings(user) -> bool:
         Role.ADMINISTRATOR,
         Role.COUNTERPART_STAFF,
     )
-
-
-def visible_workplan_versions(user, queryset: QuerySet) -> QuerySet:
-    """Managers and the EWG secretariat see every version; others only what was approved
-    (in force or superseded), donors only for sub-programmes their money reaches."""
-    role = role_of(user)
-    if role in PROGRAMME_WIDE:
-        return queryset
-    decided = queryset.filter(status__in=["approved", "superseded"])
-    if role == Role.COUNTERPART_STAFF:
-        return decided
-    if role == Role.DONOR_VIEWER and organisation_of(user):
-        return decided.filter(
-            workplan__sub_programme__projects__allocations__agreement__donor=organisation_of(user)
-        ).distinct()
-    return queryset.none()
 
 
 # --- What each role may do ----------------------------------------------------

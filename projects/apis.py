@@ -8,9 +8,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
-from ctportal.api.permissions import HasRole, ManagesMoneyToWrite, SeesMoney
 from ctportal.api.views import PortalViewSet
-from organisations import access
+from organisations.api_permissions import HasRole, ManagesMoneyToWrite, SeesMoney
 from projects import services
 from projects.api_filters import (
     BudgetLineFilter,
@@ -24,10 +23,9 @@ from projects.models import (
     CountryProgramme,
     ExchangeRate,
     Expenditure,
-    Project,
     SubProgramme,
 )
-from projects.selectors import project_list
+from projects.selectors import project_list, project_list_visible_to
 from projects.serializers import (
     BudgetLineSerializer,
     CountryProgrammeSerializer,
@@ -42,7 +40,7 @@ MONEY_PERMISSIONS = [HasRole, SeesMoney]
 
 
 def _visible_project_ids(user) -> QuerySet:
-    return access.visible_projects(user, Project.objects.all()).values("pk")
+    return project_list_visible_to(user).values("pk")
 
 
 class ExchangeRateViewSet(PortalViewSet):
@@ -142,7 +140,7 @@ class ExpenditureViewSet(PortalViewSet):
 
     def _input(self, **kwargs) -> ExpenditureInputSerializer:
         serializer = ExpenditureInputSerializer(
-            project_queryset=access.visible_projects(self.request.user, Project.objects.all()),
+            project_queryset=project_list_visible_to(self.request.user),
             **kwargs,
         )
         serializer.is_valid(raise_exception=True)

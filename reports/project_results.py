@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from organisations.access import is_programme_wide, visible_projects, visible_workplan_versions
+from organisations.access import is_programme_wide
 from projects.models import Outcome, Project, Province, SubProgramme
+from projects.selectors import project_list_visible_to
 from workplans.models import Activity, WorkplanVersion
+from workplans.selectors import versions_visible_to
 from workplans.selectors_results import (
     IndicatorProgress,
     LateActivity,
@@ -24,7 +26,7 @@ from workplans.selectors_results import (
 
 def project_activities(*, user, project: Project) -> QuerySet[Activity]:
     """Activities of approved (in force) workplan versions that this project pays for."""
-    versions = visible_workplan_versions(
+    versions = versions_visible_to(
         user, WorkplanVersion.objects.filter(status=WorkplanVersion.Status.APPROVED)
     )
     return (
@@ -71,8 +73,8 @@ def outcome_list(*, user) -> QuerySet[Outcome]:
     The API's outcomes, outputs and indicators (reports.apis_results)."""
     if is_programme_wide(user):
         return Outcome.objects.all()
-    versions = visible_workplan_versions(user, WorkplanVersion.objects.all())
-    projects = visible_projects(user, Project.objects.all()).values("pk")
+    versions = versions_visible_to(user)
+    projects = project_list_visible_to(user).values("pk")
     sub_programmes = SubProgramme.objects.filter(
         Q(projects__in=projects) | Q(workplans__versions__in=versions.values("pk"))
     ).values("pk")

@@ -1,4 +1,6 @@
-"""What each role sees: organisations.access's visible_* filters, with exact sets.
+"""What each role sees: the apps' visibility selectors (projects.selectors.
+project_list_visible_to, donors.selectors.agreements_visible_to, workplans.selectors.
+versions_visible_to), with exact sets.
 
 The programme: Japan (donor A) funds PRJ-JP twice over and PRJ-BOTH; the EU (donor B)
 funds PRJ-EU and PRJ-BOTH; PRJ-NONE has no donor yet. Counterparts: CTD Punjab on
@@ -11,9 +13,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from donors.models import FundingAgreement
-from organisations.access import visible_agreements, visible_projects, visible_workplan_versions
+from donors.selectors import agreements_visible_to as visible_agreements
 from organisations.models import Role
 from projects.models import Project
+from projects.selectors import project_list_visible_to as visible_projects
 from tests.factories import (
     AllocationFactory,
     DonorFactory,
@@ -27,6 +30,7 @@ from tests.factories import (
     user_with_role,
 )
 from workplans.models import WorkplanVersion
+from workplans.selectors import versions_visible_to as visible_workplan_versions
 
 ALL_PROJECTS = ["PRJ-BOTH", "PRJ-EU", "PRJ-JP", "PRJ-NONE"]
 ALL_AGREEMENTS = ["EU-1", "JP-1", "JP-2"]
