@@ -9,10 +9,10 @@ from ctportal.api.filters import (
     PortalFilterSet,
     StrictBooleanFilter,
     date_filter,
-    donor_filter_allowed,
 )
 from ctportal.money import Currency
 from donors.models import Allocation, Disbursement, FundingAgreement
+from organisations.api_filters import donor_filter_allowed
 from organisations.models import Organisation
 from projects.models import Province, SubProgramme
 

@@ -16,7 +16,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ctportal.api.permissions import HasRole, ManagesMoneyToWrite, SeesMoney
 from ctportal.api.views import PortalViewSet, known_params_check
 from donors import selectors_funding as funding
 from donors import services
@@ -34,6 +33,7 @@ from donors.serializers import (
     FundingSummarySerializer,
 )
 from organisations import access
+from organisations.api_permissions import HasRole, ManagesMoneyToWrite, SeesMoney
 from projects.models import Project, Province, SubProgramme
 from projects.selectors import project_list_visible_to
 

@@ -11,9 +11,9 @@ from ctportal.api.filters import (
     PortalFilterSet,
     YearFilter,
     date_filter,
-    donor_filter_allowed,
 )
 from ctportal.money import Currency
+from organisations.api_filters import donor_filter_allowed
 from organisations.models import Organisation
 from projects.models import (
     BudgetCategory,

@@ -13,9 +13,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ctportal.api.exceptions import Conflict
-from ctportal.api.permissions import EditsWorkplansToWrite, HasRole, ProgressRoles, SeesMeetings
 from ctportal.api.views import PortalViewSet, known_params_check
 from organisations import access
+from organisations.api_permissions import (
+    EditsWorkplansToWrite,
+    HasRole,
+    ProgressRoles,
+    SeesMeetings,
+)
 from workplans import selectors, services
 from workplans.api_filters import (
     ActivityFilter,

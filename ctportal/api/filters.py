@@ -8,8 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter, SearchFilter
 
-from organisations import access
-
 PK_MAX = 2**63 - 1
 
 
@@ -61,18 +59,6 @@ class BoundedIntegerFilter(django_filters.NumberFilter):
 
 class PortalFilterSet(django_filters.FilterSet):
     """Base of every API filter set: filters come from an allow-list, nothing else."""
-
-
-def donor_filter_allowed(request, donor) -> bool:
-    """Which donor funds what is agreement-level money: roles that never see money get a
-    400 for asking (the project list page shows them the same error and no rows); a donor
-    viewer may only narrow by its own donor (another donor's funding of the same projects
-    stays hidden), so any other donor matches nothing."""
-    user = request.user
-    if not access.can_filter_by_donor(user):
-        raise ValidationError({"donor": [access.DONOR_FILTER_REFUSED]}, code="not_permitted")
-    own = access.donor_of(user)
-    return own is None or own.pk == donor.pk
 
 
 def date_filter(field_name: str, lookup_expr: str, label: str) -> django_filters.DateFilter:

@@ -19,7 +19,6 @@ from rest_framework.viewsets import GenericViewSet
 
 from ctportal.api.exceptions import SERVER_ERROR_MESSAGE, error_body
 from ctportal.api.filters import PortalSearchFilter, StrictOrderingFilter
-from ctportal.api.permissions import HasRole
 from ctportal.api.renderers import CSVRenderer, csv_response
 
 PK_MAX = 2**63 - 1
@@ -63,7 +62,7 @@ def nul_check(data, path: str = "") -> None:
 class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
     """Read endpoints (list and retrieve); subclasses add their writes through services."""
 
-    permission_classes = [HasRole]
+    # permission_classes: the settings' default, organisations.api_permissions.HasRole.
     filter_backends = [DjangoFilterBackend, PortalSearchFilter, StrictOrderingFilter]
     lookup_value_regex = "[0-9]+"
     csv_filename = "export"

@@ -1,5 +1,6 @@
-"""Who may call which endpoint; which rows and objects they see is organisations.access's
-business, applied in each endpoint's queryset."""
+"""Who may call which endpoint, as DRF permissions over organisations.access's role
+predicates; which rows and objects they see is each app's selectors' business, applied in
+each endpoint's queryset. HasRole is every endpoint's default (settings' REST_FRAMEWORK)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
