@@ -68,11 +68,7 @@ def module_name(path: Path, root: Path) -> str:
 
 def source_files(root: Path) -> list[Path]:
     return sorted(
-        path
-        for app in APPS
-        if (root / app).is_dir()
-        for path in (root / app).rglob("*.py")
-        if "migrations" not in path.parts
+        path for app in APPS if (root / app).is_dir() for path in (root / app).rglob("*.py")
     )
 
 
@@ -228,6 +224,16 @@ def test_no_modules_of_one_app_import_each_other_in_a_cycle():
 
 def test_every_allowance_is_still_needed():
     assert unused_allowances(ROOT) == []
+
+
+def test_the_composition_root_names_modules_that_exist():
+    modules = {module_name(path, ROOT) for path in source_files(ROOT)}
+    missing = [
+        name
+        for name in COMPOSITION_ROOT
+        if not any(m == name or m.startswith(name + ".") for m in modules)
+    ]
+    assert missing == []
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
