@@ -20,6 +20,7 @@ from ctportal.api.views import PortalViewSet, known_params_check
 from donors import selectors_funding as funding
 from donors import services
 from donors.api_filters import AgreementFilter, AllocationFilter, DisbursementFilter
+from donors.filters import FundingPeriodForm
 from donors.models import Allocation, FundingAgreement
 from donors.selectors import agreement_list, agreements_visible_to, disbursement_list
 from donors.serializers import (
@@ -165,10 +166,10 @@ GROUP_BYS = ("donor", *funding.GROUP_BYS)
 _SUMMED = ("committed", "allocated", "received", "spent", "overdue", "planned")
 
 
-class FundingSummaryForm(forms.Form):
+class FundingSummaryForm(FundingPeriodForm):
+    """The dashboard's filters as query parameters, with the same period check."""
+
     group_by = forms.ChoiceField(choices=[(g, g) for g in GROUP_BYS], required=False)
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
     donor = forms.ModelChoiceField(queryset=funding.funding_donor_choices(), required=False)
     as_donor = forms.ModelChoiceField(queryset=funding.funding_donor_choices(), required=False)
     sub_programme = forms.ModelChoiceField(queryset=SubProgramme.objects.all(), required=False)
@@ -179,13 +180,6 @@ class FundingSummaryForm(forms.Form):
         super().__init__(data)
         # As on the dashboard: only the projects the viewer may open can be chosen.
         self.fields["project"].queryset = project_list_visible_to(user)
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            self.add_error("date_to", "The end of the period cannot be before its start.")
-        return cleaned
 
 
 def _donor_rows(summary: funding.FundingSummary, scope: funding.FundingScope) -> list:
