@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from donors.selectors_funding import GROUP_BYS, FundingFilters, funding_summary
 from organisations.models import Organisation
@@ -34,8 +33,7 @@ FIGURES = (
 
 
 @pytest.fixture
-def users(db):
-    call_command("load_demo", verbosity=0)
+def users(demo):
     return {user.username: user for user in get_user_model().objects.all()}
 
 

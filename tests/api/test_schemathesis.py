@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from organisations.tokens import api_token_create
 
@@ -70,8 +69,7 @@ def _run(live_server, key: str, *extra: str) -> str:
 
 
 @pytest.fixture
-def tokens(transactional_db, settings):
-    call_command("load_demo", verbosity=0)
+def tokens(transactional_db, demo, settings):
     # Thousands of requests in a minute: throttling is tested elsewhere.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,

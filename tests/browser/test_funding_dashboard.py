@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -18,8 +17,7 @@ CHARTS = ("timeline", "categories", "province_activity", "quarter_status")
 
 
 @pytest.fixture
-def demo_users(transactional_db):
-    call_command("load_demo", verbosity=0)
+def demo_users(transactional_db, demo):
     return {u.username: u for u in get_user_model().objects.all()}
 
 

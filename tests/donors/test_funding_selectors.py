@@ -8,7 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
 from django.db.models import Sum
 
 from ctportal.demo import data
@@ -63,11 +62,6 @@ def rate(currency: str, day: datetime.date) -> Decimal:
 
 def agreement_data(reference: str):
     return next(a for a in data.AGREEMENTS if a[0] == reference)
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -42,8 +41,8 @@ DASHBOARD = reverse("donors:dashboard")
 
 
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
+def demo(demo):
+    """The demo data (tests/conftest.py); its users by username."""
     return {u.username: u for u in get_user_model().objects.all()}
 
 

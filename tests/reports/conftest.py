@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import connection
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -22,11 +21,6 @@ from tests.conftest import REQUIRE_REAL_SERVICES
 # A month after every demo transaction: figures as at its end are the demo's totals.
 MONTH = "2025-06"
 MONTH_END = datetime.date(2025, 6, 30)
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
 
 
 @pytest.fixture
