@@ -12,25 +12,12 @@ from ctportal.api.filters import (
 )
 from ctportal.money import Currency
 from donors.models import Allocation, Disbursement, FundingAgreement
-from organisations.api_filters import donor_filter_allowed
-from organisations.models import Organisation
+from organisations.api_filters import DonorFilter
 from projects.models import Province, SubProgramme
 
-DONORS = Organisation.objects.filter(kind=Organisation.Kind.DONOR)
 
-
-class _DonorFilterMixin(django_filters.FilterSet):
-    donor_path = "donor"
-
-    donor = ObjectFilter(queryset=DONORS, method="filter_donor")
-
-    def filter_donor(self, queryset, name, value):
-        if not donor_filter_allowed(self.request, value):
-            return queryset.none()
-        return queryset.filter(**{self.donor_path: value})
-
-
-class AgreementFilter(_DonorFilterMixin, PortalFilterSet):
+class AgreementFilter(PortalFilterSet):
+    donor = DonorFilter(field_name="donor")
     currency = django_filters.ChoiceFilter(choices=Currency.choices)
     project = IdFilter(method="filter_project")
     sub_programme = ObjectFilter(queryset=SubProgramme.objects.all(), method="filter_sub_programme")
@@ -61,9 +48,8 @@ class AgreementFilter(_DonorFilterMixin, PortalFilterSet):
         return queryset.filter(pk__in=funding)
 
 
-class AllocationFilter(_DonorFilterMixin, PortalFilterSet):
-    donor_path = "agreement__donor"
-
+class AllocationFilter(PortalFilterSet):
+    donor = DonorFilter(field_name="agreement__donor")
     agreement = IdFilter(field_name="agreement_id")
     project = IdFilter(field_name="project_id")
     sub_programme = ObjectFilter(
@@ -82,9 +68,8 @@ class AllocationFilter(_DonorFilterMixin, PortalFilterSet):
         return queryset.filter(project__in=value.projects.values("pk"))
 
 
-class DisbursementFilter(_DonorFilterMixin, PortalFilterSet):
-    donor_path = "agreement__donor"
-
+class DisbursementFilter(PortalFilterSet):
+    donor = DonorFilter(field_name="agreement__donor")
     agreement = IdFilter(field_name="agreement_id")
     project = IdFilter(method="filter_project")
     currency = django_filters.ChoiceFilter(

@@ -1,12 +1,17 @@
-"""What API clients may narrow organisations by, and whether they may narrow any list by a
-donor (donors' and projects' filter sets ask donor_filter_allowed)."""
+"""What API clients may narrow organisations by, and the donor filter every list that can be
+narrowed by a donor uses (DonorFilter, which asks donor_filter_allowed)."""
+
+from collections.abc import Callable
 
 import django_filters
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
-from ctportal.api.filters import PortalFilterSet
+from ctportal.api.filters import ObjectFilter, PortalFilterSet
 from organisations import access
 from organisations.models import Organisation
+
+DONORS = Organisation.objects.filter(kind=Organisation.Kind.DONOR)
 
 
 class OrganisationFilter(PortalFilterSet):
@@ -27,3 +32,25 @@ def donor_filter_allowed(request, donor) -> bool:
         raise ValidationError({"donor": [access.DONOR_FILTER_REFUSED]}, code="not_permitted")
     own = access.donor_of(user)
     return own is None or own.pk == donor.pk
+
+
+class DonorFilter(ObjectFilter):
+    """?donor=<id> on any list, under one rule (donor_filter_allowed). Rows that name their
+    donor are narrowed by `field_name`; others by `narrow(queryset, donor)`, typically a
+    subquery so that two agreements of one donor do not repeat a row."""
+
+    def __init__(
+        self, *args, narrow: Callable[[QuerySet, Organisation], QuerySet] | None = None, **kwargs
+    ):
+        kwargs.setdefault("queryset", DONORS)
+        super().__init__(*args, **kwargs)
+        self.narrow = narrow
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if not donor_filter_allowed(self.parent.request, value):
+            return qs.none()
+        if self.narrow is not None:
+            return self.narrow(qs, value)
+        return super().filter(qs, value)

@@ -13,7 +13,7 @@ from ctportal.api.filters import (
     date_filter,
 )
 from ctportal.money import Currency
-from organisations.api_filters import donor_filter_allowed
+from organisations.api_filters import DonorFilter
 from organisations.models import Organisation
 from projects.models import (
     BudgetCategory,
@@ -28,7 +28,6 @@ from projects.models import (
     SubProgramme,
 )
 
-DONORS = Organisation.objects.filter(kind=Organisation.Kind.DONOR)
 COUNTERPARTS = Organisation.objects.filter(kind=Organisation.Kind.COUNTERPART)
 
 
@@ -58,7 +57,7 @@ class SubProgrammeFilter(PortalFilterSet):
 class ProjectFilter(PortalFilterSet):
     code = django_filters.CharFilter()
     sub_programme = ObjectFilter(queryset=SubProgramme.objects.all())
-    donor = ObjectFilter(queryset=DONORS, method="filter_donor")
+    donor = DonorFilter(narrow=lambda rows, donor: rows.filter(pk__in=_funded_by(donor)))
     province = CodeFilter(queryset=Province.objects.all(), method="filter_province")
     counterpart = ObjectFilter(queryset=COUNTERPARTS, method="filter_counterpart")
     status = django_filters.ChoiceFilter(choices=Project.Status.choices)
@@ -78,11 +77,6 @@ class ProjectFilter(PortalFilterSet):
             "active_to",
         ]
 
-    def filter_donor(self, queryset, name, value):
-        if not donor_filter_allowed(self.request, value):
-            return queryset.none()
-        return queryset.filter(pk__in=_funded_by(value))
-
     def filter_province(self, queryset, name, value):
         return queryset.filter(pk__in=Project.objects.filter(provinces=value).values("pk"))
 
@@ -98,14 +92,9 @@ class _ProjectMoneyFilter(PortalFilterSet):
         field_name="project__sub_programme", queryset=SubProgramme.objects.all()
     )
     province = CodeFilter(queryset=Province.objects.all(), method="filter_province")
-    donor = ObjectFilter(queryset=DONORS, method="filter_donor")
+    donor = DonorFilter(narrow=lambda rows, donor: rows.filter(project__in=_funded_by(donor)))
     category = django_filters.ChoiceFilter(choices=BudgetCategory.choices)
     currency = django_filters.ChoiceFilter(choices=Currency.choices)
-
-    def filter_donor(self, queryset, name, value):
-        if not donor_filter_allowed(self.request, value):
-            return queryset.none()
-        return queryset.filter(project__in=_funded_by(value))
 
     def filter_province(self, queryset, name, value):
         return queryset.filter(project__in=Project.objects.filter(provinces=value).values("pk"))
