@@ -349,7 +349,9 @@ def test_a_transient_error_gives_the_lock_back_for_the_retry(users):
     with mock.patch.object(services, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     with (
-        mock.patch.object(figures, "funding_summary", side_effect=OperationalError("gone")),
+        mock.patch(
+            "reports.figures.disbursement.funding_summary", side_effect=OperationalError("gone")
+        ),
         pytest.raises(OperationalError),
     ):
         services.report_generate(report_id=report.pk)
