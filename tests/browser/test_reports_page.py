@@ -14,6 +14,7 @@ from ctportal.demo.data import DEMO_PASSWORD
 from organisations.models import Organisation
 from reports import services
 from reports.models import Report
+from reports.services import generating, requesting
 from tests.browser.conftest import SCREENSHOT_DIR
 from workplans.models import Workplan
 
@@ -39,7 +40,10 @@ def test_the_reports_page_shows_progress_and_then_the_files(page, login, screens
     from django.contrib.auth import get_user_model
 
     manager = get_user_model().objects.get(username="manager")
-    with mock.patch.object(services, "_enqueue"), mock.patch.object(services, "_enqueue_delivery"):
+    with (
+        mock.patch.object(requesting, "_enqueue"),
+        mock.patch.object(generating, "_enqueue_delivery"),
+    ):
         done = services.report_request(
             kind="progress", workplan=Workplan.objects.get(), quarter=4, user=manager
         )
@@ -68,7 +72,7 @@ def test_the_reports_page_shows_progress_and_then_the_files(page, login, screens
     screenshot(page, "reports-page-running")
 
     # The worker finishes: the next poll swaps the bar for the downloads.
-    with mock.patch.object(services, "_enqueue_delivery"):
+    with mock.patch.object(generating, "_enqueue_delivery"):
         finished = services.report_generate(report_id=running.pk, token=claim.token)
     expect(row.get_by_role("link", name="PDF")).to_be_visible(timeout=6_000)
     expect(row.get_by_role("progressbar")).to_have_count(0)

@@ -9,6 +9,7 @@ import pytest
 from ctportal.exceptions import DomainError
 from reports import services
 from reports.models import Report
+from reports.services import requesting
 from tests.reports.conftest import MONTH
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_published_generation_queues_its_delivery_on_commit(
     users, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     with (
         mock.patch("reports.tasks.report_deliver_task.apply_async") as deliver,

@@ -8,6 +8,7 @@ from organisations.models import Organisation
 from reports import services
 from reports.models import Report
 from reports.selectors import report_list
+from reports.services import generating, requesting
 from tests.reports.conftest import MONTH
 from workplans.models import Workplan
 
@@ -18,7 +19,10 @@ pytestmark = pytest.mark.django_db
 def reports(users):
     """The overall report, Japan's and GAC's, and the workplan's Q4 progress report."""
     made = {}
-    with mock.patch.object(services, "_enqueue"), mock.patch.object(services, "_enqueue_delivery"):
+    with (
+        mock.patch.object(requesting, "_enqueue"),
+        mock.patch.object(generating, "_enqueue_delivery"),
+    ):
         for key, kwargs in {
             "overall": {"kind": "disbursement", "month": MONTH},
             "japan": {

@@ -14,6 +14,7 @@ from organisations.models import Organisation
 from reports import figures, services
 from reports.documents.formats import money
 from reports.models import Report, ReportDelivery, ReportSection, Subscription
+from reports.services import generating, requesting
 from tests.factories import WorkplanFactory
 from tests.reports.conftest import (
     MONTH,
@@ -32,9 +33,9 @@ USD_COLUMNS = ["committed", "received", "allocated", "spent", "overdue"]
 
 
 def _generate(**kwargs) -> Report:
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(**kwargs)
-    with mock.patch.object(services, "_enqueue_delivery"):
+    with mock.patch.object(generating, "_enqueue_delivery"):
         return services.report_generate(report_id=report.pk)
 
 
@@ -215,7 +216,7 @@ def test_progress_report_counts_verified_updates_only(users):
 
 def test_a_workplan_without_an_approved_version_fails_with_its_reason(users):
     workplan = WorkplanFactory(code="WP-DRAFT")  # only ever a draft
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(
             kind="progress", workplan=workplan, quarter=1, user=users["manager"]
         )
@@ -291,7 +292,7 @@ def test_a_request_is_queued_on_commit(users, django_capture_on_commit_callbacks
 
 
 def test_a_report_is_claimed_by_one_run_at_a_time(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
 
     first = services.report_claim(report_id=report.pk, generation=1)
@@ -305,7 +306,7 @@ def test_a_report_is_claimed_by_one_run_at_a_time(users):
     assert report.status == Report.Status.RUNNING
     assert report.attempts == 1
     # A request while it runs under a live lease leaves it alone.
-    with mock.patch.object(services, "_enqueue") as enqueue:
+    with mock.patch.object(requesting, "_enqueue") as enqueue:
         again = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     assert again.pk == report.pk
     assert again.generation == 1
@@ -313,7 +314,7 @@ def test_a_report_is_claimed_by_one_run_at_a_time(users):
 
 
 def test_a_run_whose_lease_expired_is_taken_over_and_publishes_nothing(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     dead = services.report_claim(report_id=report.pk, generation=1)
     # Its worker died: the lease runs out.
@@ -329,7 +330,7 @@ def test_a_run_whose_lease_expired_is_taken_over_and_publishes_nothing(users):
         services.report_generate(report_id=report.pk, token=dead.token)
     assert _files_on_disk(report) == []  # the dead run's files were removed
 
-    with mock.patch.object(services, "_enqueue_delivery"):
+    with mock.patch.object(generating, "_enqueue_delivery"):
         done = services.report_generate(report_id=report.pk, token=live.token)
     assert done.status == Report.Status.DONE
     assert done.attempts == 2
@@ -339,14 +340,14 @@ def test_a_run_whose_lease_expired_is_taken_over_and_publishes_nothing(users):
 def test_a_stale_message_is_dropped(users):
     first = _generate(kind="disbursement", month=MONTH, user=users["manager"])
     assert services.report_claim(report_id=first.pk, generation=1).stale  # done already
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     assert services.report_claim(report_id=first.pk, generation=1).stale  # superseded
     assert services.report_claim(report_id=first.pk, generation=2).claimed
 
 
 def test_a_transient_error_gives_the_lock_back_for_the_retry(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     with (
         mock.patch(
@@ -367,7 +368,7 @@ def test_a_transient_error_gives_the_lock_back_for_the_retry(users):
 
 
 def test_sections_computed_apart_assemble_into_the_same_report(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     claim = services.report_claim(report_id=report.pk, generation=1)
     donors = services.report_sections_plan(report_id=report.pk, token=claim.token)
@@ -388,7 +389,7 @@ def test_sections_computed_apart_assemble_into_the_same_report(users):
 
     with (
         mock.patch.object(figures, "donor_section", side_effect=AssertionError("recomputed")),
-        mock.patch.object(services, "_enqueue_delivery"),
+        mock.patch.object(generating, "_enqueue_delivery"),
     ):
         done = services.report_generate(report_id=report.pk, token=assembly)
     assert done.status == Report.Status.DONE
@@ -451,7 +452,7 @@ def test_the_schedules_are_in_the_database():
 
 
 def test_the_monthly_run_requests_the_previous_month_overall_and_per_donor(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         reports = services.reports_request_previous_month(today=datetime.date(2023, 11, 1))
     assert {(r.kind, r.donor.short_name if r.donor else None) for r in reports} == {
         ("disbursement", None),
@@ -463,8 +464,8 @@ def test_the_monthly_run_requests_the_previous_month_overall_and_per_donor(users
 
 
 def test_the_quarterly_run_requests_the_quarter_that_ended(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         reports = services.reports_request_previous_quarter(today=datetime.date(2023, 7, 1))
     assert [(r.workplan.code, r.quarter) for r in reports] == [("WP-SP4-2022-23", 4)]
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         assert services.reports_request_previous_quarter(today=datetime.date(2024, 7, 1)) == []

@@ -10,6 +10,7 @@ from django.db import OperationalError, connection
 
 from reports import services, tasks
 from reports.models import Report
+from reports.services import requesting
 from tests.reports.conftest import MONTH
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         return services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
 
 
@@ -82,7 +83,7 @@ def test_the_overall_report_fans_out_one_task_per_donor(queued):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_claiming_at_once_get_one_lock(require_postgres, users):
-    with mock.patch.object(services, "_enqueue"):
+    with mock.patch.object(requesting, "_enqueue"):
         report = services.report_request(kind="disbursement", month=MONTH, user=users["manager"])
     barrier = threading.Barrier(4)
     claims = []
