@@ -314,6 +314,9 @@ LOGGING = {
 }
 
 PORTAL_NAME = "CT Portal"
+# Where people reach the portal: links in e-mails sent with no request behind them (a
+# revision's approval, a scheduled report, a script's submission) start with it.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # True only in production settings (load_demo refuses to run there unless told to).
 CTPORTAL_PRODUCTION = False
 
