@@ -1,13 +1,15 @@
-"""Admin for reports: read-only records (they are made by reports.services), an action to
-generate them again, and the subscriptions. The schedules are django-celery-beat's
-"Periodic tasks" (seeded by migration 0002), editable here without a deploy."""
+"""Admin for reports: read-only records (they are made by reports.services) and the
+subscriptions. The schedules are django-celery-beat's "Periodic tasks" (seeded by
+migration 0002), editable here without a deploy and runnable now ("Run selected tasks").
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.utils.translation import ngettext
+Asking for a report is a programme manager's act, on the reports page and the API
+(reports.services.can_request_reports); administrators, the only users who reach the
+admin, handle users, organisations, roles and schedules. So the report list offers no
+action to generate reports again: every administrator would be refused."""
+
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from reports import services
 from reports.models import Report, ReportDelivery, Subscription
 
 
@@ -26,7 +28,6 @@ class ReportAdmin(SimpleHistoryAdmin):
     list_filter = ("kind", "status")
     list_select_related = ("donor", "workplan")
     search_fields = ("donor__short_name", "workplan__code", "failure_reason")
-    actions = ["generate_again"]
     readonly_fields = [f.name for f in Report._meta.fields]
 
     def has_add_permission(self, request) -> bool:
@@ -34,27 +35,6 @@ class ReportAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-    @admin.action(description="Generate the selected reports again")
-    def generate_again(self, request, queryset):
-        count = 0
-        for report in queryset.select_related("donor", "workplan"):
-            try:
-                services.report_request(
-                    kind=report.kind,
-                    donor=report.donor,
-                    workplan=report.workplan,
-                    month=report.period_start if report.kind == Report.Kind.DISBURSEMENT else None,
-                    quarter=report.quarter,
-                    user=request.user,
-                )
-            except ValidationError as error:
-                self.message_user(request, f"{report}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                count += 1
-        self.message_user(
-            request, ngettext("%(n)d report queued.", "%(n)d reports queued.", count) % {"n": count}
-        )
 
 
 @admin.register(Subscription)
