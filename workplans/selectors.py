@@ -51,6 +51,11 @@ def versions_visible_to(
     return queryset.none()
 
 
+def activities_visible_to(user) -> QuerySet[Activity]:
+    """The activities of the versions the user may see (versions_visible_to)."""
+    return Activity.objects.filter(version__in=versions_visible_to(user).values("pk"))
+
+
 # --- Versions and activities --------------------------------------------------
 
 

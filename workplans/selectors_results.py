@@ -1,17 +1,19 @@
-"""Verified results: what the indicators have achieved, quarter by quarter, and which
-activities are late in reporting. Only verified updates count."""
+"""Verified results: what the indicators have achieved, quarter by quarter, which
+activities are late in reporting, and the activities counted by the status of their
+latest update (the progress summary). Only verified updates count."""
 
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
 
+from organisations import access
 from projects.models import Project
-from workplans.models import AchievedValue, Activity, ProgressUpdate
+from workplans.models import AchievedValue, Activity, ProgressUpdate, WorkplanVersion
 from workplans.quarters import Quarter, quarters_of
-from workplans.selectors import versions_visible_to
+from workplans.selectors import versions_visible_to, visible_progress_updates
 from workplans.selectors_progress import activity_quarter_rows, approved_activities
 
 ZERO = Decimal("0")
@@ -139,3 +141,99 @@ def late_activities(*, project: Project, today: datetime.date, user=None) -> lis
             entry = late.setdefault(row.activity.pk, LateActivity(row.activity, []))
             entry.quarters.append(row.quarter)
     return list(late.values())
+
+
+# --- The progress summary --------------------------------------------------------------
+
+Status = ProgressUpdate.Status
+PROGRESS_GROUP_BYS = ("workplan", "output", "status")
+NOT_REPORTED = "not_reported"
+
+
+def _figures(condition: Q | None = None) -> dict:
+    def where(extra: Q | None = None) -> Q | None:
+        parts = [q for q in (condition, extra) if q is not None]
+        if not parts:
+            return None
+        combined = parts[0]
+        for part in parts[1:]:
+            combined &= part
+        return combined
+
+    return {
+        "activities": Count("pk", filter=where()),
+        "reported": Count("pk", filter=where(Q(latest_status__isnull=False))),
+        "average": Avg("latest_percent", filter=where()),
+        **{value: Count("pk", filter=where(Q(latest_status=value))) for value in Status.values},
+    }
+
+
+def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: int | None):
+    """Activities of the approved (in force) versions the user may see, each counted by the
+    status of its latest verified update (up to `quarter`), per workplan, output or status.
+    Counterpart staff count the activities their organisation leads, whose updates they
+    see; only verified figures count. One query, whatever the number of activities."""
+    in_force = versions_visible_to(user).filter(status=WorkplanVersion.Status.APPROVED)
+    activities = Activity.objects.filter(version__in=in_force.values("pk"))
+    if access.is_counterpart(user):
+        activities = activities.filter(lead_counterpart=access.organisation_of(user))
+    if workplan_id is not None:
+        activities = activities.filter(version__workplan_id=workplan_id)
+    verified = visible_progress_updates(
+        user,
+        ProgressUpdate.objects.filter(activity=OuterRef("pk"), state=ProgressUpdate.State.VERIFIED),
+    )
+    if quarter is not None:
+        verified = verified.filter(quarter__lte=quarter)
+    latest = verified.order_by("-quarter")
+    activities = activities.annotate(
+        latest_status=Subquery(latest.values("status")[:1]),
+        latest_percent=Subquery(latest.values("percent_complete")[:1]),
+    )
+    if group_by == "status":
+        groups = [(value, label, Q(latest_status=value)) for value, label in Status.choices]
+        groups.append((NOT_REPORTED, "No verified update", Q(latest_status__isnull=True)))
+        figures = {}
+        for key, _label, condition in groups:
+            for name, expression in _figures(condition).items():
+                figures[f"{key}__{name}"] = expression
+        figures.update(_figures())
+        totals = activities.aggregate(**figures)
+        rows = [
+            _summary_row(
+                {name: totals[f"{key}__{name}"] for name in _figures()},
+                key=key,
+                label=label,
+                detail="",
+            )
+            for key, label, _condition in groups
+        ]
+        return rows, _summary_row(totals, key=None, label="Total", detail="")
+    if group_by == "workplan":
+        keys = {
+            "k": F("version__workplan_id"),
+            "l1": F("version__workplan__code"),
+            "l2": F("version__workplan__title"),
+        }
+    else:
+        keys = {"k": F("output_id"), "l1": F("output__code"), "l2": F("output__title")}
+    grouped = activities.order_by().values(**keys).annotate(**_figures()).order_by("l1", "k")
+    rows = [_summary_row(row, key=row["k"], label=row["l1"], detail=row["l2"]) for row in grouped]
+    total = _summary_row(activities.aggregate(**_figures()), key=None, label="Total", detail="")
+    return rows, total
+
+
+def _summary_row(figures: dict, *, key, label: str, detail: str) -> dict:
+    average = figures["average"]
+    return {
+        "key": key,
+        "label": label,
+        "detail": detail,
+        "activities": figures["activities"],
+        "reported": figures["reported"],
+        "not_reported": figures["activities"] - figures["reported"],
+        **{value: figures[value] for value in Status.values},
+        "average_percent_complete": (
+            None if average is None else Decimal(str(average)).quantize(Decimal("0.1"))
+        ),
+    }

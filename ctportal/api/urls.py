@@ -13,6 +13,8 @@ from organisations import apis as organisation_apis
 from projects import apis as project_apis
 from reports import apis_results as results_apis
 from workplans import apis as workplan_apis
+from workplans import apis_meetings as meeting_apis
+from workplans import apis_progress as progress_apis
 
 app_name = "api"
 
@@ -43,13 +45,13 @@ router.register(
     "workplan-versions", workplan_apis.WorkplanVersionViewSet, basename="workplan-version"
 )
 router.register("activities", workplan_apis.ActivityViewSet, basename="activity")
-router.register("ewg-meetings", workplan_apis.MeetingViewSet, basename="ewg-meeting")
-router.register("progress-updates", workplan_apis.ProgressUpdateViewSet, basename="progress-update")
+router.register("ewg-meetings", meeting_apis.MeetingViewSet, basename="ewg-meeting")
+router.register("progress-updates", progress_apis.ProgressUpdateViewSet, basename="progress-update")
 
 urlpatterns = [
     path("auth/token/", organisation_apis.TokenObtainView.as_view(), name="token-obtain"),
     path("funding/summary/", donor_apis.FundingSummaryView.as_view(), name="funding-summary"),
-    path("progress/summary/", workplan_apis.ProgressSummaryView.as_view(), name="progress-summary"),
+    path("progress/summary/", progress_apis.ProgressSummaryView.as_view(), name="progress-summary"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
     *router.urls,
