@@ -18,8 +18,7 @@ from ctportal.forms import add_service_error
 from ctportal.listing import ListSearchForm, sort_headers
 from ctportal.uploads import ALLOWED_TYPES, safe_file_name
 from organisations import access
-from workplans import selectors_progress as selectors
-from workplans import services
+from workplans import selectors_progress, selectors_progress_update, services
 from workplans.filters_progress import ProgressReviewFilter
 from workplans.forms_progress import ProgressForm, ReviewForm
 from workplans.models import (
@@ -71,7 +70,7 @@ class MyActivitiesView(LoginRequiredMixin, View):
             label="Search activities",
             help_text="Part of an activity's code or title.",
         )
-        groups = selectors.activity_quarter_list(
+        groups = selectors_progress.activity_quarter_list(
             user=request.user, today=today, search=search_form.search, sort=sort
         )
         return render(
@@ -79,12 +78,12 @@ class MyActivitiesView(LoginRequiredMixin, View):
             "workplans/progress/my_activities.html",
             {
                 "groups": groups,
-                "counts": selectors.situation_counts(groups),
+                "counts": selectors_progress.situation_counts(groups),
                 "today": today,
                 "search_form": search_form,
                 "search": search_form.search,
                 "columns": sort_headers(MY_ACTIVITIES_COLUMNS, sort, default="situation"),
-                "closed": selectors.closed_updates(user=request.user),
+                "closed": selectors_progress.closed_updates(user=request.user),
             },
         )
 
@@ -97,7 +96,7 @@ class ProgressFormView(LoginRequiredMixin, View):
 
     def load(self, request, pk: int, quarter: int):
         try:
-            activity = selectors.reportable_activity_get(user=request.user, pk=pk)
+            activity = selectors_progress_update.reportable_activity_get(user=request.user, pk=pk)
         except Activity.DoesNotExist:
             raise Http404("No such activity.") from None
         period = quarter_get(activity.version.workplan, quarter)
@@ -109,7 +108,7 @@ class ProgressFormView(LoginRequiredMixin, View):
             access.can_report_progress_for(request.user, activity.lead_counterpart_id),
             "Only staff of the counterpart that leads this activity report its progress.",
         )
-        update = selectors.progress_update_for(activity=activity, quarter=quarter)
+        update = selectors_progress_update.progress_update_for(activity=activity, quarter=quarter)
         return activity, period, update
 
     def render_page(self, request, activity, period, update, form, status=200):
@@ -117,7 +116,7 @@ class ProgressFormView(LoginRequiredMixin, View):
         actions = progress_actions(activity=activity, update=update, quarter=period.number)
         in_force = None
         if version.status != WorkplanVersion.Status.APPROVED:
-            in_force = selectors.activity_in_force(activity=activity)
+            in_force = selectors_progress_update.activity_in_force(activity=activity)
         return render(
             request,
             self.template_name,
@@ -194,7 +193,7 @@ class ProgressFormView(LoginRequiredMixin, View):
     def stale_message(activity: Activity, quarter: int) -> str:
         """Who saved the update since the form was opened, and when."""
         current = ProgressUpdate.objects.filter(activity=activity, quarter=quarter).first()
-        change = current and selectors.progress_update_last_change(update=current)
+        change = current and selectors_progress_update.progress_update_last_change(update=current)
         if not change:
             return "Someone saved this update after you opened it; your changes were not saved."
         who = change.history_user
@@ -214,7 +213,7 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
 
     def get(self, request, pk: int):
         try:
-            evidence = selectors.evidence_get(user=request.user, pk=pk)
+            evidence = selectors_progress_update.evidence_get(user=request.user, pk=pk)
             handle = evidence.file.open("rb")
         except (EvidenceFile.DoesNotExist, FileNotFoundError):
             raise Http404("No such file.") from None
@@ -235,7 +234,7 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
 class EvidenceDeleteView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
         try:
-            evidence = selectors.evidence_get(user=request.user, pk=pk)
+            evidence = selectors_progress_update.evidence_get(user=request.user, pk=pk)
         except EvidenceFile.DoesNotExist:
             raise Http404("No such file.") from None
         update = evidence.update
@@ -265,7 +264,7 @@ class ReviewQueueView(LoginRequiredMixin, View):
             label="Search",
             help_text="Part of an activity's code or title, or of a counterpart's name.",
         )
-        queue = selectors.progress_review_queue(
+        queue = selectors_progress.progress_review_queue(
             user=request.user, search=search_form.search, sort=sort
         )
         filterset = ProgressReviewFilter(request.GET or None, queryset=queue)
@@ -295,7 +294,7 @@ class ReviewDetailView(LoginRequiredMixin, View):
     @staticmethod
     def load(request, pk: int) -> ProgressUpdate:
         try:
-            return selectors.progress_update_review_get(user=request.user, pk=pk)
+            return selectors_progress_update.progress_update_review_get(user=request.user, pk=pk)
         except ProgressUpdate.DoesNotExist:
             raise Http404("No such progress update.") from None
 
