@@ -21,12 +21,8 @@ from workplans.forms import ActivityForm, ImportForm, TargetFormSet, add_grid_se
 from workplans.models import Activity
 from workplans.quarters import quarters_of
 from workplans.views_common import activity_or_404, frozen_page, version_or_404
-from workplans.xlsx_import import (
-    ImportFileError,
-    template_workbook,
-    workplan_import,
-    workplan_import_check,
-)
+from workplans.xlsx_import import ImportFileError, workplan_import, workplan_import_check
+from workplans.xlsx_template import template_workbook
 
 
 def plain_number(value: Decimal) -> Decimal:

@@ -24,12 +24,8 @@ from tests.factories import (
 )
 from tests.workplans import counterpart, snapshot
 from workplans.models import Activity, ActivityTarget
-from workplans.xlsx_import import (
-    ImportFileError,
-    template_workbook,
-    workplan_import,
-    workplan_import_check,
-)
+from workplans.xlsx_import import ImportFileError, workplan_import, workplan_import_check
+from workplans.xlsx_template import template_workbook
 
 pytestmark = pytest.mark.django_db
 
