@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.db.models import F, Sum
 
-from donors.selectors_funding.families import _ALLOCATION_KEYS, _allocation_family, _spending_pairs
-from donors.selectors_funding.rows import ZERO, _round
+from donors.selectors_funding.families import ALLOCATION_KEYS, allocation_family, spending_pairs
+from donors.selectors_funding.rows import ZERO, round_money
 from donors.selectors_funding.scope import FundingFilters, FundingScope, funding_scope
 from organisations.models import Organisation
 from projects.models import BudgetCategory
@@ -31,10 +31,10 @@ def funding_spending_by_category(
 ) -> list[CategorySpending]:
     """Spending attributed to the viewer's allocations, per budget category, in USD."""
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
-    totals = {row["k"]: row["spent_usd"] for row in _spending_pairs(scope, F("category"), False)}
+    totals = {row["k"]: row["spent_usd"] for row in spending_pairs(scope, F("category"), False)}
     labels = dict(BudgetCategory.choices)
     return [
-        CategorySpending(category=c, label=labels.get(c, c), spent_usd=_round(totals[c]))
+        CategorySpending(category=c, label=labels.get(c, c), spent_usd=round_money(totals[c]))
         for c in BudgetCategory.values
         if c in totals
     ]
@@ -56,11 +56,11 @@ def funding_money_by_project(*, scope: FundingScope) -> list[ProjectMoney]:
     """Per project of the scope's allocations, ordered by code: one grouped query."""
     keys = {"k": F("project_id"), "l1": F("project__code"), "l2": F("project__title")}
     money: dict[int, dict] = {}
-    for a in _allocation_family(scope, keys):
+    for a in allocation_family(scope, keys):
         slot = money.setdefault(a["k"], {"code": a["l1"], "title": a["l2"], "r": ZERO, "s": ZERO})
         # Summing USD across the project's currencies: stored USD figures only.
-        slot["r"] += _round(a["received_usd"])
-        slot["s"] += _round(a["spent_usd"])
+        slot["r"] += round_money(a["received_usd"])
+        slot["s"] += round_money(a["spent_usd"])
     return [
         ProjectMoney(project_id, m["code"], m["title"], m["r"], m["s"])
         for project_id, m in sorted(money.items(), key=lambda item: item[1]["code"])
@@ -77,8 +77,8 @@ class ProvinceMoney:
 def funding_money_by_province(*, scope: FundingScope) -> dict[str | None, ProvinceMoney]:
     """{province code: the USD allocated (the scope's share) to projects active there};
     a project covering several provinces counts in each; None: no province. One query."""
-    keys = _ALLOCATION_KEYS["province"]
+    keys = ALLOCATION_KEYS["province"]
     return {
-        a["k"]: ProvinceMoney(a["k"], a["l1"] or "No province recorded", _round(a["usd"]))
+        a["k"]: ProvinceMoney(a["k"], a["l1"] or "No province recorded", round_money(a["usd"]))
         for a in scope.allocations.order_by().values(**keys).annotate(usd=Sum("amount_usd"))
     }

@@ -9,18 +9,18 @@ from django.db.models.functions import Cast, NullIf
 
 from donors.models import Allocation, Disbursement, FundingAgreement
 from donors.selectors import disbursement_list
-from donors.selectors_funding.families import _allocation_family
+from donors.selectors_funding.families import allocation_family
 from donors.selectors_funding.rows import (
-    _NUM,
+    NUMERIC,
     ZERO,
     FundingRow,
-    _exact,
-    _overdue_q,
-    _sum_of,
-    _window,
+    dividend,
+    in_period,
+    overdue_q,
+    sum_of,
 )
 from donors.selectors_funding.scope import FundingFilters, funding_scope
-from donors.selectors_funding.summary import _allocation_row, _by_agreement
+from donors.selectors_funding.summary import allocation_row, rows_by_agreement
 from organisations.models import Organisation
 from projects.models import Expenditure, Project
 
@@ -41,7 +41,7 @@ def funding_agreement_get(
         agreements=scope.agreements.filter(pk=pk),
         allocations=scope.allocations.filter(agreement_id=pk),
     )
-    rows = _by_agreement(scope)
+    rows = rows_by_agreement(scope)
     if rows:
         return rows[0]
     raise FundingAgreement.DoesNotExist
@@ -81,9 +81,9 @@ def funding_tranche_list(
         queryset = queryset.filter(agreement_id=agreement_id)
     date_column = "received_date" if status == "received" else "planned_date"
     if status == "overdue":
-        queryset = queryset.filter(_overdue_q(scope))
+        queryset = queryset.filter(overdue_q(scope))
     elif status in ("received", "planned"):
-        queryset = queryset.filter(_window(scope.filters, date_column))
+        queryset = queryset.filter(in_period(scope.filters, date_column))
     if year is not None:
         queryset = queryset.filter(**{f"{date_column}__year": year})
     return queryset.order_by("planned_date", "agreement__reference", "pk")
@@ -108,7 +108,7 @@ def funding_allocation_list(
         scope = replace(scope, allocations=scope.allocations.filter(project_id=project_id))
     keys = {"k": F("pk"), "l1": F("project__code"), "l2": F("agreement__reference")}
     rows = [
-        _allocation_row(scope, a, a["l1"], a["l2"], None) for a in _allocation_family(scope, keys)
+        allocation_row(scope, a, a["l1"], a["l2"], None) for a in allocation_family(scope, keys)
     ]
     rows.sort(key=lambda r: (r.label, r.detail))
     return rows
@@ -127,21 +127,21 @@ def funding_expenditure_list(
     """The expenditures behind the spent figures, each with `attributed_usd`: the part of it
     attributed to the viewer's allocations (the whole row for managers)."""
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
-    in_scope = _sum_of(
+    in_scope = sum_of(
         scope.allocations.filter(project=OuterRef("project_id")), "project", "amount_usd"
     )
-    all_allocations = _sum_of(
+    all_allocations = sum_of(
         Allocation.objects.filter(project=OuterRef("project_id")), "project", "amount_usd"
     )
     queryset = (
         Expenditure.objects.filter(
-            _window(scope.filters, "spent_on"), project__in=scope.projects.values("pk")
+            in_period(scope.filters, "spent_on"), project__in=scope.projects.values("pk")
         )
         .select_related("project")
         .annotate(
             attributed_usd=Cast(
-                _exact(F("amount_usd")) * in_scope / NullIf(all_allocations, Value(ZERO)),
-                output_field=_NUM,
+                dividend(F("amount_usd")) * in_scope / NullIf(all_allocations, Value(ZERO)),
+                output_field=NUMERIC,
             )
         )
     )

@@ -13,12 +13,12 @@ from django.db.models.functions import Coalesce, ExtractYear, NullIf
 
 from donors.models import Allocation, Disbursement
 from donors.selectors_funding.joins import GroupedColumn, grouped_by, join_grouped
-from donors.selectors_funding.rows import _NUM, ZERO, _exact, _overdue_q, _round, _window
+from donors.selectors_funding.rows import NUMERIC, ZERO, dividend, in_period, overdue_q, round_money
 from donors.selectors_funding.scope import FundingScope
 from projects.models import Expenditure
 
 # Per grouping, the key and label columns as reached from an Allocation row.
-_ALLOCATION_KEYS: dict[str, dict[str, object]] = {
+ALLOCATION_KEYS: dict[str, dict[str, object]] = {
     "agreement": {
         "k": F("agreement_id"),
         "l1": F("agreement__reference"),
@@ -37,7 +37,7 @@ _ALLOCATION_KEYS: dict[str, dict[str, object]] = {
 }
 
 
-def _labels(group_by: str, row: dict) -> tuple[str, str]:
+def group_labels(group_by: str, row: dict) -> tuple[str, str]:
     if group_by == "agreement":
         return row["l1"], f"{row['l3']}: {row['l2']}"
     if group_by == "project":
@@ -59,7 +59,7 @@ _TRANCHES = "funding_agreement_tranches"
 
 def _joined(alias: str, column: str) -> Coalesce:
     """A joined sum; 0 where the project or agreement has no row in it."""
-    return Coalesce(GroupedColumn(alias, column, _NUM), Value(ZERO), output_field=_NUM)
+    return Coalesce(GroupedColumn(alias, column, NUMERIC), Value(ZERO), output_field=NUMERIC)
 
 
 def _with_project_allocated(scope: FundingScope, queryset: QuerySet) -> QuerySet:
@@ -77,7 +77,7 @@ def _with_project_spent(scope: FundingScope, queryset: QuerySet) -> QuerySet:
     """Join, by project, each scope project's spending (USD) dated in the period."""
     spent = grouped_by(
         Expenditure.objects.filter(
-            _window(scope.filters, "spent_on"),
+            in_period(scope.filters, "spent_on"),
             project__in=scope.allocations.values("project_id"),
         ),
         "project_id",
@@ -89,8 +89,8 @@ def _with_project_spent(scope: FundingScope, queryset: QuerySet) -> QuerySet:
 def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySet:
     """Join, by agreement, each scope agreement's receipts in the period and its overdue
     tranches, in its currency and in USD."""
-    received = _window(scope.filters, "received_date")
-    overdue = _overdue_q(scope)
+    received = in_period(scope.filters, "received_date")
+    overdue = overdue_q(scope)
     tranches = grouped_by(
         Disbursement.objects.filter(agreement__in=scope.allocations.values("agreement_id")),
         "agreement_id",
@@ -105,7 +105,7 @@ def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySe
 # --- Families -------------------------------------------------------------------------------
 
 
-def _allocation_family(
+def allocation_family(
     scope: FundingScope, keys: dict[str, object], *, receipts: bool = True
 ) -> list[dict]:
     """Allocated, and the spending (and, unless receipts=False, the receipts and overdue
@@ -120,8 +120,10 @@ def _allocation_family(
     aggregates = {
         "allocated": Sum("amount"),
         "allocated_usd": Sum("amount_usd"),
-        "spent": Sum(_exact(share) * F("p_spent") / F("p_alloc"), output_field=_NUM),
-        "spent_usd": Sum(_exact(F("amount_usd")) * F("p_spent") / F("p_alloc"), output_field=_NUM),
+        "spent": Sum(dividend(share) * F("p_spent") / F("p_alloc"), output_field=NUMERIC),
+        "spent_usd": Sum(
+            dividend(F("amount_usd")) * F("p_spent") / F("p_alloc"), output_field=NUMERIC
+        ),
     }
     if receipts:
         queryset = _with_agreement_tranches(scope, queryset)
@@ -131,7 +133,7 @@ def _allocation_family(
         }
         of_commitment = F("agreement__amount")
         aggregates |= {
-            name: Sum(_exact(share) * F(f"a_{name}") / of_commitment, output_field=_NUM)
+            name: Sum(dividend(share) * F(f"a_{name}") / of_commitment, output_field=NUMERIC)
             for name in ("received", "received_usd", "overdue", "overdue_usd")
         }
     return list(
@@ -142,11 +144,11 @@ def _allocation_family(
     )
 
 
-def _other_funding_family(scope: FundingScope, group_by: str) -> dict[object, Decimal]:
+def other_funding_family(scope: FundingScope, group_by: str) -> dict[object, Decimal]:
     """A donor's view: every other donor's allocations to the same projects, per group, USD."""
     if scope.donor is None:
         return {}
-    keys = {name: expr for name, expr in _ALLOCATION_KEYS[group_by].items() if name == "k"}
+    keys = {name: expr for name, expr in ALLOCATION_KEYS[group_by].items() if name == "k"}
     rows = (
         Allocation.objects.filter(project__in=scope.projects.values("pk"))
         .exclude(agreement__donor=scope.donor)
@@ -154,16 +156,16 @@ def _other_funding_family(scope: FundingScope, group_by: str) -> dict[object, De
         .values(**keys)
         .annotate(usd=Sum("amount_usd"))
     )
-    return {row["k"]: _round(row["usd"]) for row in rows}
+    return {row["k"]: round_money(row["usd"]) for row in rows}
 
 
-def _tranche_family(scope: FundingScope, key: object, received_only: bool = False) -> list[dict]:
+def tranche_family(scope: FundingScope, key: object, received_only: bool = False) -> list[dict]:
     """Receipts, planned tranches and overdue tranches of the scope's agreements, grouped by
     `key` (an expression over Disbursement) and currency."""
     filters = scope.filters
-    received = _window(filters, "received_date")
-    planned = _window(filters, "planned_date")
-    overdue = _overdue_q(scope)
+    received = in_period(filters, "received_date")
+    planned = in_period(filters, "planned_date")
+    overdue = overdue_q(scope)
     queryset = Disbursement.objects.filter(agreement__in=scope.agreements.values("pk"))
     queryset = queryset.filter(received) if received_only else queryset
     aggregates = {
@@ -183,7 +185,7 @@ def _tranche_family(scope: FundingScope, key: object, received_only: bool = Fals
     )
 
 
-def _spending_pairs(scope: FundingScope, key: object, by_currency: bool = True) -> list[dict]:
+def spending_pairs(scope: FundingScope, key: object, by_currency: bool = True) -> list[dict]:
     """Spending attributed per (key over Expenditure, agreement currency).
 
     Each expenditure joins the in-scope allocations of its project; every pair contributes
@@ -191,7 +193,7 @@ def _spending_pairs(scope: FundingScope, key: object, by_currency: bool = True) 
     rather than repeating them (the allocations of one project add up to its spending).
     """
     queryset = Expenditure.objects.filter(
-        _window(scope.filters, "spent_on"),
+        in_period(scope.filters, "spent_on"),
         project__allocations__in=scope.allocations.values("pk"),
     )
     queryset = (
@@ -203,12 +205,14 @@ def _spending_pairs(scope: FundingScope, key: object, by_currency: bool = True) 
         queryset = queryset.values(k=key, cur=F("project__allocations__agreement__currency"))
     else:
         queryset = queryset.values(k=key)
-    spent = _exact(F("amount_usd"))
+    spent = dividend(F("amount_usd"))
     return list(
         queryset.annotate(
-            spent=Sum(spent * F("project__allocations__amount") / F("p_alloc"), output_field=_NUM),
+            spent=Sum(
+                spent * F("project__allocations__amount") / F("p_alloc"), output_field=NUMERIC
+            ),
             spent_usd=Sum(
-                spent * F("project__allocations__amount_usd") / F("p_alloc"), output_field=_NUM
+                spent * F("project__allocations__amount_usd") / F("p_alloc"), output_field=NUMERIC
             ),
         )
     )

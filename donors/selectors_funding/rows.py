@@ -17,7 +17,8 @@ from organisations.models import Organisation
 GroupBy = Literal["agreement", "project", "sub_programme", "province", "year"]
 GROUP_BYS: tuple[str, ...] = ("agreement", "project", "sub_programme", "province", "year")
 ZERO = Decimal("0")
-_NUM = DecimalField(max_digits=30, decimal_places=10)
+# The output type of sums and shares of money: room for a share's places before rounding.
+NUMERIC = DecimalField(max_digits=30, decimal_places=10)
 
 ATTRIBUTION_NOTES = {
     "spending": (
@@ -106,16 +107,16 @@ class FundingSummary:
         return sorted({row.currency for row in self.rows})
 
 
-def _round(value: Decimal | float | None, currency: str = "USD") -> Decimal:
-    """Sums come back with more places (and as floats on SQLite): round half-up to the
-    currency's minor unit."""
+def round_money(value: Decimal | float | None, currency: str = "USD") -> Decimal:
+    """Round a figure the way every summary does: half-up to the currency's minor unit
+    (sums come back with more places, and as floats on SQLite)."""
     places = MINOR_UNITS.get(currency, 2)
     if value is None:
         value = 0
     return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _exact(expression):
+def dividend(expression):
     """SQLite keeps whole-number decimals as integers and would divide them as integers, so
     there the numerator becomes REAL (15 significant digits, rounded to the cent after);
     PostgreSQL's numeric is exact."""
@@ -124,13 +125,14 @@ def _exact(expression):
     return expression
 
 
-def _sum_of(queryset: QuerySet, group: str, column: str) -> Coalesce:
+def sum_of(queryset: QuerySet, group: str, column: str) -> Coalesce:
     """A correlated subquery: the sum of `column` over `queryset` for one `group` value."""
     totals = queryset.order_by().values(group).annotate(total=Sum(column)).values("total")
-    return Coalesce(Subquery(totals, output_field=_NUM), Value(ZERO), output_field=_NUM)
+    return Coalesce(Subquery(totals, output_field=NUMERIC), Value(ZERO), output_field=NUMERIC)
 
 
-def _window(filters: FundingFilters, column: str) -> Q:
+def in_period(filters: FundingFilters, column: str) -> Q:
+    """Rows whose date `column` is set and falls inside the filters' period."""
     q = Q(**{f"{column}__isnull": False})
     if filters.date_from:
         q &= Q(**{f"{column}__gte": filters.date_from})
@@ -139,7 +141,7 @@ def _window(filters: FundingFilters, column: str) -> Q:
     return q
 
 
-def _overdue_q(scope: FundingScope) -> Q:
+def overdue_q(scope: FundingScope) -> Q:
     """Tranches not received and planned before today (and planned inside the period)."""
     q = Q(received_date__isnull=True, planned_date__lt=scope.today)
     if scope.filters.date_from:
@@ -169,8 +171,3 @@ def burn_rate(
         return None
     expected = planned * Decimal(elapsed) / Decimal((end - start).days + 1)
     return (spent / expected).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def round_money(value, currency: str = "USD") -> Decimal:
-    """Round a figure the way every summary does (half-up to the currency's minor unit)."""
-    return _round(value, currency)

@@ -10,12 +10,12 @@ from django.db.models import F, Sum
 from django.db.models.functions import ExtractYear
 
 from donors.selectors_funding.families import (
-    _ALLOCATION_KEYS,
-    _allocation_family,
-    _labels,
-    _other_funding_family,
-    _spending_pairs,
-    _tranche_family,
+    ALLOCATION_KEYS,
+    allocation_family,
+    group_labels,
+    other_funding_family,
+    spending_pairs,
+    tranche_family,
 )
 from donors.selectors_funding.rows import (
     GROUP_BYS,
@@ -23,14 +23,14 @@ from donors.selectors_funding.rows import (
     FundingRow,
     FundingSummary,
     GroupBy,
-    _round,
     burn_rate,
+    round_money,
 )
 from donors.selectors_funding.scope import FundingFilters, FundingScope, funding_scope
 from organisations.models import Organisation
 
 
-def _by_agreement(scope: FundingScope) -> list[FundingRow]:
+def rows_by_agreement(scope: FundingScope) -> list[FundingRow]:
     agreements = scope.agreements.order_by("donor__short_name", "reference").values(
         "pk",
         "reference",
@@ -43,34 +43,34 @@ def _by_agreement(scope: FundingScope) -> list[FundingRow]:
         donor_name=F("donor__short_name"),
     )
     # Agreement rows take receipts and overdue tranches from the agreement's own tranches.
-    families = _allocation_family(scope, _ALLOCATION_KEYS["agreement"], receipts=False)
+    families = allocation_family(scope, ALLOCATION_KEYS["agreement"], receipts=False)
     money = {r["k"]: r for r in families}
-    tranches = {r["k"]: r for r in _tranche_family(scope, F("agreement_id"))}
+    tranches = {r["k"]: r for r in tranche_family(scope, F("agreement_id"))}
     rows = []
     for agreement in agreements:
         cur = agreement["currency"]
         a = money.get(agreement["pk"], {})
         t = tranches.get(agreement["pk"], {})
-        spent_usd = _round(a.get("spent_usd"))
-        allocated_usd = _round(a.get("allocated_usd"))
+        spent_usd = round_money(a.get("spent_usd"))
+        allocated_usd = round_money(a.get("allocated_usd"))
         rows.append(
             FundingRow(
                 key=agreement["pk"],
                 label=agreement["reference"],
                 detail=f"{agreement['donor_name']}: {agreement['title']}",
                 currency=cur,
-                committed=_round(agreement["amount"], cur),
-                committed_usd=_round(agreement["amount_usd"]),
-                allocated=_round(a.get("allocated"), cur),
+                committed=round_money(agreement["amount"], cur),
+                committed_usd=round_money(agreement["amount_usd"]),
+                allocated=round_money(a.get("allocated"), cur),
                 allocated_usd=allocated_usd,
-                received=_round(t.get("received"), cur),
-                received_usd=_round(t.get("received_usd")),
-                spent=_round(a.get("spent"), cur),
+                received=round_money(t.get("received"), cur),
+                received_usd=round_money(t.get("received_usd")),
+                spent=round_money(a.get("spent"), cur),
                 spent_usd=spent_usd,
-                planned=_round(t.get("planned"), cur),
-                planned_usd=_round(t.get("planned_usd")),
-                overdue=_round(t.get("overdue"), cur),
-                overdue_usd=_round(t.get("overdue_usd")),
+                planned=round_money(t.get("planned"), cur),
+                planned_usd=round_money(t.get("planned_usd")),
+                overdue=round_money(t.get("overdue"), cur),
+                overdue_usd=round_money(t.get("overdue_usd")),
                 overdue_count=t.get("overdue_count", 0),
                 burn_rate=burn_rate(
                     spent=spent_usd,
@@ -87,28 +87,28 @@ def _by_agreement(scope: FundingScope) -> list[FundingRow]:
     return rows
 
 
-def _allocation_row(
+def allocation_row(
     scope: FundingScope, a: dict, label: str, detail: str, other_usd: Decimal | None
 ) -> FundingRow:
     """A row of allocation-family figures: its commitment is what was allocated."""
     cur = a["cur"]
-    spent_usd = _round(a["spent_usd"])
-    allocated_usd = _round(a["allocated_usd"])
+    spent_usd = round_money(a["spent_usd"])
+    allocated_usd = round_money(a["allocated_usd"])
     return FundingRow(
         key=a["k"],
         label=label,
         detail=detail,
         currency=cur,
-        committed=_round(a["allocated"], cur),
+        committed=round_money(a["allocated"], cur),
         committed_usd=allocated_usd,
-        allocated=_round(a["allocated"], cur),
+        allocated=round_money(a["allocated"], cur),
         allocated_usd=allocated_usd,
-        received=_round(a["received"], cur),
-        received_usd=_round(a["received_usd"]),
-        spent=_round(a["spent"], cur),
+        received=round_money(a["received"], cur),
+        received_usd=round_money(a["received_usd"]),
+        spent=round_money(a["spent"], cur),
         spent_usd=spent_usd,
-        overdue=_round(a["overdue"], cur),
-        overdue_usd=_round(a["overdue_usd"]),
+        overdue=round_money(a["overdue"], cur),
+        overdue_usd=round_money(a["overdue_usd"]),
         burn_rate=burn_rate(
             spent=spent_usd,
             planned=allocated_usd,
@@ -124,15 +124,15 @@ def _allocation_row(
 
 
 def _by_project_key(scope: FundingScope, group_by: str) -> list[FundingRow]:
-    other = _other_funding_family(scope, group_by)
+    other = other_funding_family(scope, group_by)
     rows = [
-        _allocation_row(
+        allocation_row(
             scope,
             a,
-            *_labels(group_by, a),
+            *group_labels(group_by, a),
             other.get(a["k"], ZERO) if scope.donor is not None else None,
         )
-        for a in _allocation_family(scope, _ALLOCATION_KEYS[group_by])
+        for a in allocation_family(scope, ALLOCATION_KEYS[group_by])
     ]
     rows.sort(key=lambda r: (r.key is None, r.label, r.currency))
     return rows
@@ -164,13 +164,13 @@ def _by_year(scope: FundingScope) -> list[FundingRow]:
     )
     add(allocations, {"allocated": "allocated", "allocated_usd": "allocated_usd"})
     add(
-        _tranche_family(scope, ExtractYear("received_date"), received_only=True),
+        tranche_family(scope, ExtractYear("received_date"), received_only=True),
         {"received": "received", "received_usd": "received_usd"},
     )
     planned_names = ("planned", "planned_usd", "overdue", "overdue_usd", "overdue_count")
-    add(_tranche_family(scope, ExtractYear("planned_date")), {n: n for n in planned_names})
+    add(tranche_family(scope, ExtractYear("planned_date")), {n: n for n in planned_names})
     add(
-        _spending_pairs(scope, ExtractYear("spent_on")),
+        spending_pairs(scope, ExtractYear("spent_on")),
         {"spent": "spent", "spent_usd": "spent_usd"},
     )
     rows = []
@@ -183,7 +183,7 @@ def _by_year(scope: FundingScope) -> list[FundingRow]:
                 currency=cur,
                 overdue_count=f.get("overdue_count", 0),
                 **{
-                    name: _round(f.get(name), "USD" if name.endswith("_usd") else cur)
+                    name: round_money(f.get(name), "USD" if name.endswith("_usd") else cur)
                     for name in (
                         "committed",
                         "allocated",
@@ -265,7 +265,7 @@ def funding_summary(
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BYS)}")
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
     if group_by == "agreement":
-        rows = _by_agreement(scope)
+        rows = rows_by_agreement(scope)
     elif group_by == "year":
         rows = _by_year(scope)
     else:
