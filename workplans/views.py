@@ -21,10 +21,7 @@ from workplans.forms import (
 )
 from workplans.models import Activity, WorkplanVersion
 from workplans.quarters import quarters_of
-from workplans.views_common import activity_or_404 as _activity_or_404
-from workplans.views_common import natural_key
-from workplans.views_common import version_or_404 as _version_or_404
-from workplans.views_common import workplan_or_404 as _workplan_or_404
+from workplans.views_common import activity_or_404, natural_key, version_or_404, workplan_or_404
 
 
 class WorkplanListView(LoginRequiredMixin, View):
@@ -88,7 +85,7 @@ class WorkplanCreateView(LoginRequiredMixin, View):
 
 class WorkplanDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        workplan = _workplan_or_404(request.user, pk)
+        workplan = workplan_or_404(request.user, pk)
         versions = selectors.workplan_version_list(user=request.user).filter(workplan=workplan)
         current = (
             versions.filter(status__in=WorkplanVersion.OPEN_STATUSES).first() or versions.first()
@@ -127,7 +124,7 @@ class VersionDetailView(LoginRequiredMixin, View):
     targets per quarter; for the secretariat, the EWG's decision on a submitted version."""
 
     def get(self, request, pk):
-        return self.render_page(request, _version_or_404(request.user, pk))
+        return self.render_page(request, version_or_404(request.user, pk))
 
     def render_page(self, request, version, *, decision_form=None, status=200):
         user = request.user
@@ -194,7 +191,7 @@ class VersionDecideView(LoginRequiredMixin, View):
     """The EWG's decision on a submitted version, recorded from the version's page."""
 
     def post(self, request, pk):
-        version = _version_or_404(request.user, pk)
+        version = version_or_404(request.user, pk)
         access.require(
             access.can_record_meetings(request.user),
             "Only programme managers and the EWG secretariat record EWG decisions.",
@@ -223,7 +220,7 @@ class VersionDecideView(LoginRequiredMixin, View):
 
 class VersionSubmitView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        version = _version_or_404(request.user, pk)
+        version = version_or_404(request.user, pk)
         try:
             services.version_submit(version=version, user=request.user)
         except ValidationError as error:
@@ -237,7 +234,7 @@ class VersionSubmitView(LoginRequiredMixin, View):
 
 class WorkplanReviseView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        workplan = _workplan_or_404(request.user, pk)
+        workplan = workplan_or_404(request.user, pk)
         try:
             version = services.version_revise(workplan=workplan, user=request.user)
         except ValidationError as error:
@@ -252,7 +249,7 @@ class WorkplanReviseView(LoginRequiredMixin, View):
 
 class ActivityDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        activity = _activity_or_404(request.user, pk)
+        activity = activity_or_404(request.user, pk)
         activity = selectors.activity_list(version=activity.version).get(pk=activity.pk)
         return render(
             request,
@@ -267,7 +264,7 @@ class ActivityDetailView(LoginRequiredMixin, View):
 
 class VersionCompareView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        workplan = _workplan_or_404(request.user, pk)
+        workplan = workplan_or_404(request.user, pk)
         versions = list(
             selectors.workplan_version_list(user=request.user).filter(workplan=workplan)
         )

@@ -1,7 +1,7 @@
 """Writes for funding agreements: a donor's commitment, its currency and its period.
 
 The commitment never drops below what its allocations and tranches already use; each
-rule is checked under the agreement's row lock (see donors.services._common).
+rule is checked under the agreement's row lock (see donors.services.common).
 """
 
 import datetime
@@ -16,7 +16,7 @@ from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Currency, Money, to_usd
 from donors.models import Allocation, Disbursement, FundingAgreement
-from donors.services._common import (
+from donors.services.common import (
     ZERO,
     check_amount,
     lock_agreement,

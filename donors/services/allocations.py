@@ -10,7 +10,7 @@ from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Money, to_usd
 from donors.models import Allocation, FundingAgreement
-from donors.services._common import (
+from donors.services.common import (
     check_amount,
     lock_agreement,
     total_of,

@@ -19,7 +19,7 @@ from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Money, to_usd
 from donors.models import Disbursement, FundingAgreement
-from donors.services._common import (
+from donors.services.common import (
     ZERO,
     check_amount,
     check_in_period,

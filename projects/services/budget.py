@@ -14,7 +14,7 @@ from ctportal.money import MINOR_UNITS, Currency
 from projects.exceptions import RowErrors, RowProblems, add_problem
 from projects.models import BudgetCategory, BudgetLine, Project
 
-from ._common import (
+from .common import (
     as_decimal,
     check_category,
     check_currency,

@@ -16,7 +16,7 @@ from projects.exceptions import RowErrors, RowProblems, add_problem
 from projects.models import Expenditure, Project
 from projects.selectors import usd_rate_for
 
-from ._common import (
+from .common import (
     as_decimal,
     check_category,
     check_currency,

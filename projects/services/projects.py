@@ -14,7 +14,7 @@ from ctportal.exceptions import DomainError
 from organisations.models import Organisation
 from projects.models import NapArea, Project, Province, SubProgramme
 
-from ._common import locked_project, reject_unknown
+from .common import locked_project, reject_unknown
 
 DAC_SECTOR = re.compile(r"\d{5}")
 PROJECT_FIELDS = frozenset(

@@ -14,7 +14,7 @@ from ctportal.money import Currency
 from projects.exceptions import RowErrors, RowProblems, add_problem
 from projects.models import ExchangeRate
 
-from ._common import as_decimal, check_currency
+from .common import as_decimal, check_currency
 
 RATE_DECIMALS = 8
 

@@ -16,7 +16,7 @@ from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from projects.models import Indicator, Outcome, Output, Project, SubProgramme
 
-from ._common import as_decimal, reject_unknown
+from .common import as_decimal, reject_unknown
 
 OUTCOME_FIELDS = frozenset({"code", "title", "project"})
 OUTPUT_FIELDS = frozenset({"code", "title"})

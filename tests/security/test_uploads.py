@@ -24,7 +24,7 @@ from tests.workplans import (
 )
 from workplans import services
 from workplans.models import EvidenceFile
-from workplans.services._files import uploaded_file_check
+from workplans.services.files import uploaded_file_check
 
 pytestmark = pytest.mark.django_db
 
@@ -154,16 +154,16 @@ def test_the_service_stores_a_clean_name_with_the_detected_extension(activity, r
 
 
 def test_evidence_is_read_for_its_type_once_and_named_after_it(activity, reporter, monkeypatch):
-    from workplans.services import _files
+    from workplans.services import files
 
     detected = []
-    real_detect = _files._detect
+    real_detect = files._detect
 
     def counting_detect(uploaded_file):
         detected.append(uploaded_file.name)
         return real_detect(uploaded_file)
 
-    monkeypatch.setattr(_files, "_detect", counting_detect)
+    monkeypatch.setattr(files, "_detect", counting_detect)
     update = services.progress_update_save(
         activity=activity,
         quarter=2,

@@ -1,8 +1,8 @@
 """Every write of the workplans app: workplans and their versions, activities, EWG
 meetings, progress updates and their evidence. Interfaces call these, never the ORM."""
 
-from ._files import uploaded_file_check
 from .activities import activity_create, activity_delete, activity_update, activity_validate
+from .files import uploaded_file_check
 from .meetings import (
     meeting_create,
     meeting_document_attach,

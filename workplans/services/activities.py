@@ -16,7 +16,7 @@ from projects.models import Indicator, Output, Project, Province
 from workplans.models import Activity, ActivityTarget, WorkplanVersion
 from workplans.quarters import quarter_count
 
-from ._common import (
+from .common import (
     fits_digits,
     lock_version,
     require_editable,

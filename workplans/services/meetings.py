@@ -13,8 +13,8 @@ from organisations.models import Organisation
 from projects.models import SubProgramme
 from workplans.models import Attendance, Decision, EwgMeeting, MeetingDocument
 
-from ._common import check_length, require_text
-from ._files import (
+from .common import check_length, require_text
+from .files import (
     atomic_with_files,
     save_with_file,
     stored_file,

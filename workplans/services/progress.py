@@ -25,8 +25,8 @@ from workplans.models import (
 )
 from workplans.quarters import quarters_of
 
-from ._common import fits_digits, to_decimal
-from ._files import atomic_with_files
+from .common import fits_digits, to_decimal
+from .files import atomic_with_files
 from .progress_evidence import evidence_attach
 from .progress_rules import (
     progress_actions,

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from workplans.models import EvidenceFile, ProgressUpdate
 
-from ._files import (
+from .files import (
     atomic_with_files,
     original_name_of,
     save_with_file,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from ctportal.exceptions import DomainError
 from projects.models import Indicator, Output
 
-from ._common import fits_digits, to_decimal
+from .common import fits_digits, to_decimal
 
 TARGET_DIGITS = {"max_digits": 14, "decimal_places": 2}
 

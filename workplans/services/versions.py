@@ -15,7 +15,7 @@ from projects.models import SubProgramme
 from workplans.models import Activity, ActivityTarget, EwgMeeting, Workplan, WorkplanVersion
 from workplans.selectors_meetings import meeting_decision_list
 
-from ._common import illegal_transition, lock_version, lock_workplan, require_text
+from .common import illegal_transition, lock_version, lock_workplan, require_text
 from .progress_carry import progress_carry
 
 Status = WorkplanVersion.Status
