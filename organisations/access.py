@@ -158,6 +158,13 @@ def can_review_progress(user) -> bool:
     return is_manager(user)
 
 
+def can_request_reports(user) -> bool:
+    """Asking for a report, or for one to be generated again, is a programme act:
+    programme managers, on the reports page and the API (administrators handle the
+    schedules that request them without a user)."""
+    return is_manager(user)
+
+
 def can_administer(user) -> bool:
     """Users, organisations, roles and schedules in Django's admin site (only administrators
     are staff: organisations.services.membership_set keeps the two together)."""

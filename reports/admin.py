@@ -3,7 +3,7 @@ subscriptions. The schedules are django-celery-beat's "Periodic tasks" (seeded b
 migration 0002), editable here without a deploy and runnable now ("Run selected tasks").
 
 Asking for a report is a programme manager's act, on the reports page and the API
-(reports.services.can_request_reports); administrators, the only users who reach the
+(organisations.access.can_request_reports); administrators, the only users who reach the
 admin, handle users, organisations, roles and schedules. So the report list offers no
 action to generate reports again: every administrator would be refused."""
 

@@ -69,7 +69,7 @@ def _list_context(request, form=None) -> dict:
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     kinds = selectors.report_kinds_for(user=user)
     subscribed = selectors.subscription_kinds(user=user)
-    can_request = services.can_request_reports(user)
+    can_request = access.can_request_reports(user)
     return {
         "page_obj": page,
         "reports": page.object_list,
@@ -95,7 +95,7 @@ class ReportListView(LoginRequiredMixin, View):
 
     def post(self, request):
         access.require(
-            services.can_request_reports(request.user), "Only programme managers request reports."
+            access.can_request_reports(request.user), "Only programme managers request reports."
         )
         form = ReportRequestForm(request.POST)
         if form.is_valid():

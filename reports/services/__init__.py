@@ -24,7 +24,7 @@ from reports.services.lease import (
     report_progress,
     report_release,
 )
-from reports.services.requesting import can_request_reports, report_request
+from reports.services.requesting import report_request
 from reports.services.scheduling import (
     reports_request_previous_month,
     reports_request_previous_quarter,
@@ -34,7 +34,6 @@ __all__ = [
     "TRANSIENT_ERRORS",
     "Claim",
     "LockLost",
-    "can_request_reports",
     "download_name",
     "failure_reason",
     "report_claim",

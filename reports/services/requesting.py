@@ -18,10 +18,6 @@ from reports.signals import report_queued
 from workplans.models import Workplan
 
 
-def can_request_reports(user) -> bool:
-    return access.is_manager(user)
-
-
 def _enqueue(report: Report) -> None:
     report_id, generation = report.pk, report.generation
     transaction.on_commit(
@@ -83,7 +79,7 @@ def report_request(
     one running under a live lease is left alone. `user` None means the schedule.
     """
     if user is not None:
-        access.require(can_request_reports(user), "Only programme managers request reports.")
+        access.require(access.can_request_reports(user), "Only programme managers request reports.")
     period = _scope_and_period(
         kind=kind, donor=donor, workplan=workplan, month=month, quarter=quarter
     )
