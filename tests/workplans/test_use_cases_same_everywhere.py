@@ -460,7 +460,7 @@ def test_a_meeting_document_row_that_cannot_be_written_takes_its_stored_file_wit
 
 
 def test_a_script_that_submits_through_the_service_emails_the_managers_once_committed(
-    activity, reporter, manager, django_capture_on_commit_callbacks
+    activity, reporter, manager, django_capture_on_commit_callbacks, settings
 ):
     update = draft(activity, reporter)
 
@@ -468,5 +468,6 @@ def test_a_script_that_submits_through_the_service_emails_the_managers_once_comm
         services.progress_update_submit(update=update, user=reporter)
 
     assert [m.to for m in mail.outbox] == [["pm1@example.org"]]
-    # No request to take the address from: the link is the page's path alone.
-    assert f"\n{review_url(update)}\n" in mail.outbox[0].body
+    # No request to take the address from: the link starts with PORTAL_BASE_URL.
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    assert f"\n{base}{review_url(update)}\n" in mail.outbox[0].body
