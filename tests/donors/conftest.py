@@ -80,3 +80,18 @@ def money_state() -> dict:
         model.__name__: (list(model.objects.order_by("pk").values()), model.history.count())
         for model in (FundingAgreement, Allocation, Disbursement)
     }
+
+
+@pytest.fixture
+def rates(db):
+    """UN operational rates (USD per unit) used throughout."""
+    ExchangeRateFactory(currency="EUR", month=day(2023, 1, 1), usd_per_unit=D("1.08"))
+    ExchangeRateFactory(currency="EUR", month=day(2023, 6, 1), usd_per_unit=D("1.09"))
+    ExchangeRateFactory(currency="EUR", month=day(2024, 3, 1), usd_per_unit=D("1.0875"))
+    ExchangeRateFactory(currency="JPY", month=day(2023, 1, 1), usd_per_unit=D("0.0075"))
+
+
+@pytest.fixture
+def agreement(rates):
+    """EUR 1,000,000 committed 1 Feb 2023 - 31 Dec 2025, signed at 1.08."""
+    return EurAgreementFactory(reference="EU-CT-001")
