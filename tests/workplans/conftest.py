@@ -1,0 +1,91 @@
+"""Fixtures shared by the tests/workplans test modules."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from organisations.models import Role
+from tests.factories import (
+    AllocationFactory,
+    DonorFactory,
+    FundingAgreementFactory,
+    ProjectFactory,
+    SubProgrammeFactory,
+    user_with_role,
+)
+from tests.workplans import (
+    approved_version,
+    counterpart,
+    counterpart_user,
+    planned_activity,
+    punjab,
+    sindh,
+)
+from tests.workplans.progress_views_support import PDF, form_data, form_url
+from workplans.models import (
+    EvidenceFile,
+)
+
+# --- Builders ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def lead():
+    return counterpart("CTD-PB")
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory(code="P-CT", title="CT investigations")
+
+
+@pytest.fixture
+def activity(lead, project):
+    """Jul 2022 - Jun 2023 (every quarter over); I-PLAIN (Q1, Q2) and I-TRAINED (by sex and
+    province, Q2) in Punjab and Sindh, paid for by `project`."""
+    activity = planned_activity(approved_version(), lead=lead, project=project)
+    activity.provinces.set([punjab(), sindh()])
+    return activity
+
+
+@pytest.fixture
+def reporter(lead):
+    return counterpart_user(lead, username="pb-officer", first_name="Amna", last_name="Khan")
+
+
+@pytest.fixture
+def colleague(lead):
+    return counterpart_user(lead, username="pb-colleague", first_name="Bilal", last_name="Aziz")
+
+
+@pytest.fixture
+def outsider():
+    return counterpart_user(counterpart("CTD-SD"), username="sd-officer")
+
+
+@pytest.fixture
+def project_donor(project):
+    """A donor viewer whose agreement funds `project` (so it sees the approved workplan)."""
+    donor = DonorFactory(short_name="EU")
+    AllocationFactory(agreement=FundingAgreementFactory(donor=donor), project=project)
+    return user_with_role(Role.DONOR_VIEWER, donor, username="eu-viewer")
+
+
+@pytest.fixture
+def other_donor():
+    other = ProjectFactory(code="P-OTHER", sub_programme=SubProgrammeFactory(code="SP-I"))
+    donor = DonorFactory(short_name="JP")
+    AllocationFactory(agreement=FundingAgreementFactory(donor=donor), project=other)
+    return user_with_role(Role.DONOR_VIEWER, donor, username="jp-viewer")
+
+
+# --- Evidence: uploaded through the form, served only to who may see it -----------------------
+
+
+@pytest.fixture
+def evidence(client, activity, reporter):
+    client.force_login(reporter)
+    data = form_data(activity)
+    data["evidence"] = SimpleUploadedFile("attendance sheet.pdf", PDF, "text/plain")
+    assert client.post(form_url(activity), data).status_code == 302
+    client.logout()
+    return EvidenceFile.objects.get()
