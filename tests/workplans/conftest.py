@@ -1,5 +1,7 @@
 """Fixtures shared by the tests/workplans test modules."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -7,6 +9,7 @@ from organisations.models import Role
 from tests.factories import (
     AllocationFactory,
     DonorFactory,
+    EwgMeetingFactory,
     FundingAgreementFactory,
     ProjectFactory,
     SubProgrammeFactory,
@@ -89,3 +92,53 @@ def evidence(client, activity, reporter):
     assert client.post(form_url(activity), data).status_code == 302
     client.logout()
     return EvidenceFile.objects.get()
+
+
+@pytest.fixture
+def sp():
+    return SubProgrammeFactory(code="SP-IV", title="Countering terrorism")
+
+
+@pytest.fixture
+def meeting(sp):
+    return EwgMeetingFactory(sub_programme=sp, date=datetime.date(2022, 7, 26))
+
+
+@pytest.fixture
+def ewg_client(client, ewg_secretary):
+    client.force_login(ewg_secretary)
+    return client
+
+
+@pytest.fixture
+def users(db):
+    return {
+        "anonymous": None,
+        "counterpart": user_with_role(Role.COUNTERPART_STAFF, counterpart("NACTA")),
+        "ewg": user_with_role(Role.EWG_SECRETARIAT),
+        "donor": user_with_role(Role.DONOR_VIEWER, DonorFactory(short_name="Japan")),
+        "administrator": user_with_role(Role.ADMINISTRATOR),
+        "manager": user_with_role(Role.PROGRAMME_MANAGER),
+    }
+
+
+# --- The list: search and sort ---------------------------------------------------------
+
+
+@pytest.fixture
+def meetings(sp):
+    border = SubProgrammeFactory(code="SP-I", title="Border management")
+    return [
+        EwgMeetingFactory(
+            sub_programme=sp, date=datetime.date(2022, 7, 26), venue="NACTA HQ", chair="Rai"
+        ),
+        EwgMeetingFactory(
+            sub_programme=sp, date=datetime.date(2023, 8, 2), venue="Serena Hotel", chair="Khan"
+        ),
+        EwgMeetingFactory(
+            sub_programme=border,
+            date=datetime.date(2023, 1, 10),
+            venue="Marriott, Karachi",
+            chair="Ahmed",
+        ),
+    ]
