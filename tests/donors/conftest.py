@@ -95,3 +95,9 @@ def rates(db):
 def agreement(rates):
     """EUR 1,000,000 committed 1 Feb 2023 - 31 Dec 2025, signed at 1.08."""
     return EurAgreementFactory(reference="EU-CT-001")
+
+
+@pytest.fixture
+def browser(client, manager):
+    client.force_login(manager)
+    return client
