@@ -5,6 +5,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from organisations.tokens import api_token_create
+from tests.api.world import build_world
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +54,8 @@ RESOURCES = [
     "ewg-meetings",
     "progress-updates",
 ]
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
