@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from organisations.models import Role
 from tests.factories import (
@@ -23,7 +24,9 @@ from tests.workplans import (
     punjab,
     sindh,
 )
+from tests.workplans.progress_carry_views_support import save, submit
 from tests.workplans.progress_views_support import PDF, form_data, form_url
+from workplans import services
 from workplans.models import (
     EvidenceFile,
 )
@@ -142,3 +145,51 @@ def meetings(sp):
             chair="Ahmed",
         ),
     ]
+
+
+@pytest.fixture
+def donor_viewer(db):
+    return user_with_role(Role.DONOR_VIEWER)
+
+
+@pytest.fixture
+def counterpart_staff(db):
+    return user_with_role(Role.COUNTERPART_STAFF, counterpart())
+
+
+@pytest.fixture
+def v1():
+    return approved_version()
+
+
+@pytest.fixture
+def revised(lead, reporter, manager, ewg_secretary):
+    """Version 1 with A1 (a draft in Q1, a returned update in Q2, a submitted one in Q3) and
+    A2 (a draft in Q1); version 2 drops A2 and is approved."""
+    v1 = approved_version()
+    a1 = planned_activity(v1, lead=lead, code="A1")
+    a2 = planned_activity(v1, lead=lead, code="A2")
+    drafted = save(a1, reporter, 1)
+    returned = services.progress_update_return(
+        update=submit(a1, reporter, 2), user=manager, comment="Add the attendance list."
+    )
+    sent = submit(a1, reporter, 3)
+    left = save(a2, reporter, 1)
+    v2 = services.version_revise(workplan=v1.workplan, user=manager)
+    services.activity_delete(activity=v2.activities.get(code="A2"), user=manager)
+    services.version_submit(version=v2, user=manager)
+    meeting = EwgMeetingFactory(sub_programme=v1.workplan.sub_programme, date=timezone.localdate())
+    services.version_approve(version=v2, meeting=meeting, user=ewg_secretary)
+    for update in (drafted, returned, sent, left):
+        update.refresh_from_db()
+    return {
+        "v1": v1,
+        "v2": v2,
+        "a1": a1,
+        "a2": a2,
+        "new_a1": v2.activities.get(code="A1"),
+        "drafted": drafted,
+        "returned": returned,
+        "sent": sent,
+        "left": left,
+    }
