@@ -12,8 +12,13 @@ from tests.factories import (
     DonorFactory,
     EwgMeetingFactory,
     FundingAgreementFactory,
+    IndicatorFactory,
+    OutcomeFactory,
+    OutputFactory,
     ProjectFactory,
     SubProgrammeFactory,
+    WorkplanFactory,
+    WorkplanVersionFactory,
     user_with_role,
 )
 from tests.workplans import (
@@ -193,3 +198,33 @@ def revised(lead, reporter, manager, ewg_secretary):
         "sent": sent,
         "left": left,
     }
+
+
+@pytest.fixture
+def plan():
+    """A draft of a Jul 2022 - Jun 2023 workplan; one output with a count indicator
+    (persons), a workshops count and a share (percent), and a lead counterpart."""
+    sp = SubProgrammeFactory()
+    output = OutputFactory(outcome=OutcomeFactory(sub_programme=sp), code="Op1.1")
+    draft = WorkplanVersionFactory(
+        workplan=WorkplanFactory(
+            sub_programme=sp,
+            code="WP-T",
+            period_start=datetime.date(2022, 7, 1),
+            period_end=datetime.date(2023, 6, 30),
+        )
+    )
+    return {
+        "draft": draft,
+        "output": output,
+        "persons": IndicatorFactory(output=output, code="I1.1a", unit="persons"),
+        "workshops": IndicatorFactory(output=output, code="I1.1b", unit="workshops"),
+        "share": IndicatorFactory(output=output, code="I1.1c", unit="percent of cases"),
+        "lead": counterpart("NACTA"),
+    }
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client
