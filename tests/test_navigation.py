@@ -3,8 +3,6 @@ page belongs to, the favicon, the sign-in page's sentence, and plurals."""
 
 import datetime
 import re
-import shutil
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -387,18 +385,3 @@ def test_demo_logins_prints_the_address_it_is_given(capsys, db):
     assert "Portal: http://127.0.0.1:8101/   Admin: http://127.0.0.1:8101/admin/" in (
         capsys.readouterr().out
     )
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
-def test_make_run_prints_and_serves_the_port_it_is_given():
-    root = Path(__file__).resolve().parents[1]
-    dry_run = subprocess.run(
-        ["make", "--no-print-directory", "-n", "run", "PORT=8101"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert "demo_logins --address http://127.0.0.1:8101/" in dry_run
-    assert 'echo "CT Portal: http://127.0.0.1:8101/ (demo logins above)"' in dry_run
-    assert dry_run.rstrip().endswith("manage.py runserver 127.0.0.1:8101")
