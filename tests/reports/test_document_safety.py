@@ -9,7 +9,7 @@ from donors.models import FundingAgreement
 from organisations.models import Organisation
 from projects.models import Indicator
 from tests.reports.conftest import MONTH, pdf_text, workbook
-from tests.reports.test_services import _generate
+from tests.reports.services_support import _generate
 from workplans.models import Activity, ProgressUpdate, Workplan
 
 pytestmark = pytest.mark.django_db
