@@ -26,6 +26,7 @@ import os
 import re
 import struct
 import zipfile
+from decimal import Decimal
 from typing import IO
 from xml.parsers import expat
 
@@ -153,8 +154,8 @@ class _PartScanner:
         if text is None:
             return self.row + 1
         try:
-            return int(float(text))
-        except (ValueError, OverflowError):
+            return int(Decimal(text))
+        except (ArithmeticError, ValueError):
             return self.row + 1  # openpyxl stops at this row with an error
 
     def dimension(self, ref: str) -> None:
