@@ -41,8 +41,11 @@ run: demo ## serve the portal with demo data at http://$(HOST):$(PORT), with a C
 	echo "CT Portal: http://$(HOST):$(PORT)/ (demo logins above)"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Two workers (pytest-xdist), one per core; TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) ## run the test suite (DATABASE_URL picks the database; SQLite by default)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP) ## ruff lint and format check, missing migrations
 	$(BIN)/ruff check .

@@ -16,3 +16,7 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 # Hundreds of tests sign managers in with force_login; the tests of the second factor turn
 # the requirement on themselves (settings fixture).
 CTPORTAL_REQUIRE_OTP_FOR: list[str] = []
+
+# Each test process keeps its own cache, whatever REDIS_URL says: tests clear it (throttles,
+# sign-in lockouts), and the two workers of `make test` must not clear each other's.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -7,7 +7,8 @@ test-artifacts/screenshots/<test>/<NN>-<name>.png (one folder per test, numbered
 tests/browser/person.py fills forms only after asserting a person can see the field, and
 runs axe-core at 1366 and 390 px (assert_accessible).
 Browser tests need `transactional_db` (the live server runs in another thread); mark them
-`@pytest.mark.browser` and run them one at a time (never with xdist).
+`@pytest.mark.browser`. They run one at a time: under pytest-xdist (`make test`) every test
+in this folder goes to the same worker (tests/conftest.py, pytest_xdist_make_scheduler).
 """
 
 import os
