@@ -158,11 +158,29 @@ def can_review_progress(user) -> bool:
     return is_manager(user)
 
 
-def can_request_reports(user) -> bool:
-    """Asking for a report, or for one to be generated again, is a programme act:
-    programme managers, on the reports page and the API (administrators handle the
-    schedules that request them without a user)."""
-    return is_manager(user)
+# The kind of report a donor viewer may ask for (reports.models.Report.Kind.DISBURSEMENT:
+# this module sits below the apps and names it by value).
+DONOR_REQUESTABLE_KIND = "disbursement"
+REPORT_SCOPE_REFUSED = "A donor viewer may request only its own donor's disbursement report."
+
+
+def can_request_reports(user, *, kind: str | None = None, donor_id: int | None = None) -> bool:
+    """Asking for a report, or for one to be generated again, on the reports page and the
+    API alike: programme managers any report; a donor viewer the disbursement report of
+    its own donor only (never the overall one, another donor's or a progress report).
+    Administrators handle the schedules that request reports without a user.
+
+    Without `kind`: whether `user` may ask for any report at all (the page offers
+    "Generate now"). With `kind` (and `donor_id`, None meaning all donors): this one.
+    """
+    if is_manager(user):
+        return True
+    donor = donor_of(user)
+    if donor is None:
+        return False
+    if kind is None:
+        return True
+    return kind == DONOR_REQUESTABLE_KIND and donor_id == donor.pk
 
 
 def can_administer(user) -> bool:

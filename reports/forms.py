@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from organisations import access
 from reports import selectors
 from reports.models import Report
 from reports.periods import previous_month
@@ -45,8 +46,21 @@ class ReportRequestForm(forms.Form):
         help_text="Progress reports: the workplan's quarter (1 = its first).",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.offers_progress = True
+        donor = access.donor_of(user)
+        if donor is not None:
+            # A donor viewer is offered its own donor's disbursement report only. The fields
+            # still accept every choice, so reports.services refuses anything else on its
+            # field (organisations.access.can_request_reports is the one rule).
+            self.offers_progress = False
+            self.fields["kind"].widget.choices = [
+                (k, label) for k, label in Report.Kind.choices if k == Report.Kind.DISBURSEMENT
+            ]
+            self.fields["donor"].widget.choices = [(donor.pk, donor.short_name)]
+            self.fields["donor"].help_text = "Your donor's disbursement report."
+            self.initial.setdefault("donor", donor.pk)
         if not self.is_bound:
             self.initial.setdefault("month", f"{previous_month(timezone.localdate()).start:%Y-%m}")
 

@@ -81,7 +81,9 @@ def _list_context(request, form=None) -> dict:
         "kinds": [(k, label) for k, label in Report.Kind.choices if k in kinds],
         "statuses": Report.Status.choices,
         "can_request": can_request,
-        "form": form if form is not None else (ReportRequestForm() if can_request else None),
+        "form": form
+        if form is not None
+        else (ReportRequestForm(user=user) if can_request else None),
         "subscription_form": SubscriptionForm(initial={k: True for k in subscribed})
         if kinds
         else None,
@@ -95,9 +97,10 @@ class ReportListView(LoginRequiredMixin, View):
 
     def post(self, request):
         access.require(
-            access.can_request_reports(request.user), "Only programme managers request reports."
+            access.can_request_reports(request.user),
+            "Only programme managers and donor viewers request reports.",
         )
-        form = ReportRequestForm(request.POST)
+        form = ReportRequestForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 report = services.report_request(user=request.user, **form.cleaned_data)

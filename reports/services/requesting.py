@@ -62,6 +62,19 @@ def _scope_and_period(
     raise DomainError("Unknown kind of report.", field="kind", code="invalid_kind")
 
 
+def _requester_check(user, *, kind: str, donor: Organisation | None) -> None:
+    """PermissionDenied (403) for a role that never requests reports; a DomainError (400)
+    on the field for a donor viewer asking for more than its own donor's report."""
+    access.require(
+        access.can_request_reports(user),
+        "Only programme managers and donor viewers request reports.",
+    )
+    donor_id = donor.pk if donor is not None else None
+    if not access.can_request_reports(user, kind=kind, donor_id=donor_id):
+        field = "donor" if kind == Report.Kind.DISBURSEMENT else "kind"
+        raise DomainError(access.REPORT_SCOPE_REFUSED, field=field, code="own_donor_only")
+
+
 @transaction.atomic
 def report_request(
     *,
@@ -79,7 +92,7 @@ def report_request(
     one running under a live lease is left alone. `user` None means the schedule.
     """
     if user is not None:
-        access.require(access.can_request_reports(user), "Only programme managers request reports.")
+        _requester_check(user, kind=kind, donor=donor)
     period = _scope_and_period(
         kind=kind, donor=donor, workplan=workplan, month=month, quarter=quarter
     )

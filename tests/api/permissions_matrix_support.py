@@ -13,4 +13,9 @@ def _by_role(default, **overrides):
 
 
 def _expected_code(status: int) -> str:
-    return {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}[status]
+    return {
+        400: "own_donor_only",  # the only 400 of the matrix: a donor asking for more
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+    }[status]

@@ -13,6 +13,7 @@ import pytest
 
 from donors.models import Disbursement
 from projects.models import Expenditure
+from reports.models import Report
 from tests.api.conftest import client_for
 from tests.api.permissions_matrix_support import _by_role, _expected_code
 from tests.api.world import ROLES, build_world
@@ -70,6 +71,15 @@ def _submitted(world):
 
 
 MANAGER_ONLY = _by_role(403, manager="OK")
+
+# Reports: managers request any; a donor viewer its own donor's disbursement report only
+# (anything else is a 400 naming the field); every other role is refused.
+OWN_DONOR_REPORT = _by_role(403, manager="OK", donor_a="OK", donor_b=400)
+MANAGER_REPORT = _by_role(403, manager="OK", donor_a=400, donor_b=400)
+
+
+def _report_body(world, **scope):
+    return {"kind": "disbursement", "month": "2023-06", **scope}
 
 
 REPORTER_ONLY = _by_role(403, counterpart="OK", other_counterpart=404)
@@ -133,6 +143,30 @@ WRITES = {
         MANAGER_ONLY,
         204,
         lambda w: Expenditure.objects.count(),
+    ),
+    "request own donor's disbursement report": (
+        "post",
+        lambda w: "/api/v1/reports/",
+        lambda w: _report_body(w, donor=w.pk("donor_a")),
+        OWN_DONOR_REPORT,
+        202,
+        lambda w: Report.objects.count(),
+    ),
+    "request overall disbursement report": (
+        "post",
+        lambda w: "/api/v1/reports/",
+        lambda w: _report_body(w, donor=None),
+        MANAGER_REPORT,
+        202,
+        lambda w: Report.objects.count(),
+    ),
+    "request progress report": (
+        "post",
+        lambda w: "/api/v1/reports/",
+        lambda w: {"kind": "progress", "workplan": w.pk("workplan"), "quarter": 1},
+        MANAGER_REPORT,
+        202,
+        lambda w: Report.objects.count(),
     ),
     "create activity": (
         "post",
@@ -219,6 +253,28 @@ def test_every_write_for_every_role(world, case, role):
         assert state(world) == before
     else:
         assert state(world) != before
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "field"),
+    [
+        ("donor_b", {"donor": "donor_a"}, "donor"),
+        ("donor_a", {"donor": None}, "donor"),
+        ("donor_a", {"kind": "progress", "workplan": "workplan", "quarter": 1}, "kind"),
+    ],
+)
+def test_a_donor_asking_for_more_than_its_own_report_is_told_which_field(world, role, scope, field):
+    body = _report_body(world)
+    body.update(
+        {k: world.pk(v) if k in ("donor", "workplan") and v else v for k, v in scope.items()}
+    )
+    response = client_for(world.users[role]).post("/api/v1/reports/", body, format="json")
+    message = "A donor viewer may request only its own donor's disbursement report."
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {"code": "own_donor_only", "message": message, "fields": {field: [message]}}
+    }
+    assert not Report.objects.exists()
 
 
 def test_write_refusals_name_the_rule_that_refused(world):
