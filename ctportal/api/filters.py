@@ -11,8 +11,27 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 PK_MAX = 2**63 - 1
 
 
+def with_tiebreaker(ordering) -> list:
+    """`ordering` ending with the primary key, unless it names it already. Rows that tie
+    on every other term are otherwise returned in whatever order the database likes, which
+    can differ from one LIMIT/OFFSET to the next (PostgreSQL's top-N sort does), so paging
+    would repeat some rows and never show others."""
+    terms = list(ordering)
+    names = {term.lstrip("-") for term in terms if isinstance(term, str)}
+    if names & {"pk", "id"}:
+        return terms
+    return [*terms, "pk"]
+
+
 class StrictOrderingFilter(OrderingFilter):
-    """?ordering=a,-b over the view's `ordering_fields`; any other field is a 400."""
+    """?ordering=a,-b over the view's `ordering_fields`; any other field is a 400. Every
+    ordering, asked for or the list's default, ends with the primary key."""
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view) or (
+            queryset.query.order_by or queryset.model._meta.ordering
+        )
+        return queryset.order_by(*with_tiebreaker(ordering))
 
     def remove_invalid_fields(self, queryset, fields, view, request):
         valid = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
