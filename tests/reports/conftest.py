@@ -46,17 +46,26 @@ def pdf_pages(report) -> list[str]:
         return [page.extract_text() for page in reader.pages]
 
 
+def sum_value(sheet, value):
+    """A cell's value, with the report's own "=SUM(D2:D5,D7)" totals added up (as Decimal)
+    from the cells they name, as a spreadsheet program would."""
+    if not (isinstance(value, str) and value.startswith("=SUM(")):
+        return value
+    total = Decimal(0)
+    for ref in value.removeprefix("=SUM(").removesuffix(")").split(","):
+        cells = [c for row in sheet[ref] for c in row] if ":" in ref else [sheet[ref]]
+        total += sum((Decimal(str(c.value)) for c in cells if c.value is not None), Decimal(0))
+    return total
+
+
 def rows(sheet) -> list[list]:
-    """The table of a report sheet: from its header row (the first whose first cell is
-    bold) to the end."""
-    table = []
-    started = False
-    for row in sheet.iter_rows():
-        if not started and row[0].row > 1 and row[0].font.bold and row[0].value is not None:
-            started = True
-        if started and any(cell.value is not None for cell in row):
-            table.append([cell.value for cell in row])
-    return table
+    """The table of a report sheet: its header (row 1), then every non-empty row, totals
+    added up."""
+    return [
+        [sum_value(sheet, cell.value) for cell in row]
+        for row in sheet.iter_rows()
+        if any(cell.value is not None for cell in row)
+    ]
 
 
 def cell_decimal(value) -> Decimal:

