@@ -16,6 +16,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ctportal import figures
+from ctportal.api.filters import IdChoiceField
 from ctportal.api.views import PortalViewSet, known_params_check
 from donors import selectors_funding as funding
 from donors import services
@@ -170,10 +172,10 @@ class FundingSummaryForm(FundingPeriodForm):
     """The dashboard's filters as query parameters, with the same period check."""
 
     group_by = forms.ChoiceField(choices=[(g, g) for g in GROUP_BYS], required=False)
-    donor = forms.ModelChoiceField(queryset=funding.funding_donor_choices(), required=False)
-    as_donor = forms.ModelChoiceField(queryset=funding.funding_donor_choices(), required=False)
-    sub_programme = forms.ModelChoiceField(queryset=SubProgramme.objects.all(), required=False)
-    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
+    donor = IdChoiceField(queryset=funding.funding_donor_choices(), required=False)
+    as_donor = IdChoiceField(queryset=funding.funding_donor_choices(), required=False)
+    sub_programme = IdChoiceField(queryset=SubProgramme.objects.all(), required=False)
+    project = IdChoiceField(queryset=Project.objects.none(), required=False)
     province = forms.ModelChoiceField(queryset=Province.objects.all(), required=False)
 
     def __init__(self, data, *, user):
@@ -215,7 +217,7 @@ def _donor_rows(summary: funding.FundingSummary, scope: funding.FundingScope) ->
         rows.append(
             replace(
                 row,
-                burn_rate=funding.burn_rate(
+                burn_rate=figures.burn_rate(
                     spent=row.spent_usd,
                     planned=row.allocated_usd,
                     start=row.period_start,
@@ -239,6 +241,7 @@ def _row(row: funding.FundingRow | None) -> dict | None:
         "currency": row.currency,
         **{name: getattr(row, name) for name in _SUMMED},
         "balance": row.balance,
+        "percent_received": row.percent_received,
         **{f"{name}_usd": getattr(row, f"{name}_usd") for name in _SUMMED},
         "balance_usd": row.balance_usd,
         "overdue_count": row.overdue_count,

@@ -3,6 +3,7 @@ import datetime
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from ctportal import figures
 from ctportal.models import TimeStampedModel
 from ctportal.money import MONEY_DIGITS, RATE_DIGITS, Currency
 from organisations.models import Organisation
@@ -82,9 +83,9 @@ class DisbursementQuerySet(models.QuerySet):
 
     @staticmethod
     def overdue_q(as_at: datetime.date) -> models.Q:
-        """Overdue as at a date: not received and planned before it. A Q, so that a
-        filtered Count or Sum over tranches counts exactly what overdue() lists."""
-        return models.Q(received_date__isnull=True, planned_date__lt=as_at)
+        """ctportal.figures.tranche_overdue_q. A Q, so that a filtered Count or Sum over
+        tranches counts exactly what overdue() lists."""
+        return figures.tranche_overdue_q(as_at)
 
     def overdue(self, as_at: datetime.date) -> "DisbursementQuerySet":
         return self.filter(self.overdue_q(as_at))
@@ -153,4 +154,6 @@ class Disbursement(TimeStampedModel):
 
     def is_overdue(self, today: datetime.date) -> bool:
         """DisbursementQuerySet.overdue_q, for one tranche already loaded."""
-        return not self.is_received and self.planned_date < today
+        return figures.tranche_is_overdue(
+            planned_date=self.planned_date, received_date=self.received_date, as_at=today
+        )

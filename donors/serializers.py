@@ -3,6 +3,8 @@ and totals come from the endpoint's queryset (select_related, annotations): no q
 
 from rest_framework import serializers
 
+from ctportal.api.fields import IdField
+from ctportal.figures import DEFINITIONS, USD_POLICY
 from donors.models import Allocation, Disbursement, FundingAgreement
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
@@ -93,7 +95,7 @@ class DisbursementInputSerializer(serializers.Serializer):
     """A tranche as a programme manager records it, in the agreement's currency; the USD
     rates and figures are the service's to set."""
 
-    agreement = serializers.PrimaryKeyRelatedField(queryset=FundingAgreement.objects.all())
+    agreement = IdField(queryset=FundingAgreement.objects.all())
     planned_date = serializers.DateField()
     planned_amount = serializers.DecimalField(**MONEY)
     received_date = serializers.DateField(required=False, allow_null=True, default=None)
@@ -134,20 +136,23 @@ class DisbursementReceiveSerializer(serializers.Serializer):
 
 
 class FundingRowSerializer(serializers.Serializer):
-    """One group in one currency; *_usd figures at the rates recorded with each row."""
+    """One group in one currency; *_usd figures under ctportal.figures.USD_POLICY."""
 
     key = serializers.JSONField(help_text="The group: an id, a province code or a year.")
     label = serializers.CharField()
     detail = serializers.CharField(allow_blank=True)
     currency = serializers.CharField()
-    committed = serializers.DecimalField(**SUM)
-    allocated = serializers.DecimalField(**SUM)
-    received = serializers.DecimalField(**SUM)
-    spent = serializers.DecimalField(**SUM)
-    balance = serializers.DecimalField(**SUM)
-    planned = serializers.DecimalField(**SUM)
-    overdue = serializers.DecimalField(**SUM)
-    committed_usd = serializers.DecimalField(**SUM)
+    committed = serializers.DecimalField(**SUM, help_text=DEFINITIONS["committed"])
+    allocated = serializers.DecimalField(**SUM, help_text=DEFINITIONS["allocated"])
+    received = serializers.DecimalField(**SUM, help_text=DEFINITIONS["received"])
+    spent = serializers.DecimalField(**SUM, help_text=DEFINITIONS["spent"])
+    balance = serializers.DecimalField(**SUM, help_text=DEFINITIONS["balance"])
+    planned = serializers.DecimalField(**SUM, help_text=DEFINITIONS["planned"])
+    overdue = serializers.DecimalField(**SUM, help_text=DEFINITIONS["overdue"])
+    percent_received = serializers.DecimalField(
+        max_digits=7, decimal_places=1, allow_null=True, help_text=DEFINITIONS["percent_received"]
+    )
+    committed_usd = serializers.DecimalField(**SUM, help_text=USD_POLICY)
     allocated_usd = serializers.DecimalField(**SUM)
     received_usd = serializers.DecimalField(**SUM)
     spent_usd = serializers.DecimalField(**SUM)
@@ -155,7 +160,9 @@ class FundingRowSerializer(serializers.Serializer):
     planned_usd = serializers.DecimalField(**SUM)
     overdue_usd = serializers.DecimalField(**SUM)
     overdue_count = serializers.IntegerField(allow_null=True)
-    burn_rate = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    burn_rate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, help_text=DEFINITIONS["burn_rate"]
+    )
     other_funding_usd = serializers.DecimalField(**SUM, allow_null=True)
     period_start = serializers.DateField(allow_null=True)
     period_end = serializers.DateField(allow_null=True)

@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from ctportal.figures import USD_POLICY, labelled_definitions
 from donors.exports import table_csv, table_xlsx
 from donors.filters import FILTER_PARAMS
 from donors.selectors_funding import (
@@ -172,5 +173,10 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             agreements = self.summary("agreement")
             context["headline"] = agreements.total_usd
             context["currency_totals"] = agreements.currency_totals
-        context.update(tables=tables, charts=self._charts)
+        context.update(
+            tables=tables,
+            charts=self._charts,
+            definitions=labelled_definitions(),
+            usd_policy=USD_POLICY,
+        )
         return context

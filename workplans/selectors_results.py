@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
+from ctportal.figures import CANCELLED, percent_complete_rounded
 from organisations import access
 from projects.models import Project
 from workplans.models import AchievedValue, Activity, ProgressUpdate, WorkplanVersion
@@ -163,7 +165,12 @@ def _figures(condition: Q | None = None) -> dict:
     return {
         "activities": Count("pk", filter=where()),
         "reported": Count("pk", filter=where(Q(latest_status__isnull=False))),
-        "average": Avg("latest_percent", filter=where()),
+        # ctportal.figures.DEFINITIONS["percent_complete"]: cancelled activities left out,
+        # an activity with no verified update counted as 0 %.
+        "average": Avg(
+            Coalesce("latest_percent", Value(0)),
+            filter=where(Q(latest_status__isnull=True) | ~Q(latest_status=CANCELLED)),
+        ),
         **{value: Count("pk", filter=where(Q(latest_status=value))) for value in Status.values},
     }
 
@@ -181,11 +188,15 @@ def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: i
         activities = activities.filter(version__workplan_id=workplan_id)
     verified = visible_progress_updates(
         user,
-        ProgressUpdate.objects.filter(activity=OuterRef("pk"), state=ProgressUpdate.State.VERIFIED),
+        # By lineage, as the report reads it: a revision keeps the updates verified on the
+        # versions before it.
+        ProgressUpdate.objects.filter(
+            activity__lineage=OuterRef("lineage"), state=ProgressUpdate.State.VERIFIED
+        ),
     )
     if quarter is not None:
         verified = verified.filter(quarter__lte=quarter)
-    latest = verified.order_by("-quarter")
+    latest = verified.order_by("-quarter", "-pk")
     activities = activities.annotate(
         latest_status=Subquery(latest.values("status")[:1]),
         latest_percent=Subquery(latest.values("percent_complete")[:1]),
@@ -233,7 +244,5 @@ def _summary_row(figures: dict, *, key, label: str, detail: str) -> dict:
         "reported": figures["reported"],
         "not_reported": figures["activities"] - figures["reported"],
         **{value: figures[value] for value in Status.values},
-        "average_percent_complete": (
-            None if average is None else Decimal(str(average)).quantize(Decimal("0.1"))
-        ),
+        "average_percent_complete": percent_complete_rounded(average),
     }

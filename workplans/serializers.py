@@ -4,6 +4,8 @@ prefetch_related): no serializer queries."""
 
 from rest_framework import serializers
 
+from ctportal.api.fields import IdField
+from ctportal.figures import DEFINITIONS
 from ctportal.money import Currency
 from organisations.models import Organisation
 from projects.models import Indicator, Output, Project, Province
@@ -101,7 +103,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class TargetInputSerializer(serializers.Serializer):
-    indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all())
+    indicator = IdField(queryset=Indicator.objects.all())
     quarter = serializers.IntegerField(min_value=1, max_value=100)
     value = serializers.DecimalField(**VALUE)
 
@@ -109,16 +111,16 @@ class TargetInputSerializer(serializers.Serializer):
 class ActivityInputSerializer(serializers.Serializer):
     """An activity as a programme manager plans it on a draft or returned version."""
 
-    version = serializers.PrimaryKeyRelatedField(queryset=WorkplanVersion.objects.all())
+    version = IdField(queryset=WorkplanVersion.objects.all())
     code = serializers.CharField(max_length=20)
     title = serializers.CharField(max_length=400)
     description = serializers.CharField(allow_blank=True, required=False, default="")
-    output = serializers.PrimaryKeyRelatedField(queryset=Output.objects.all())
-    lead_counterpart = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
-    project = serializers.PrimaryKeyRelatedField(
+    output = IdField(queryset=Output.objects.all())
+    lead_counterpart = IdField(queryset=Organisation.objects.all())
+    project = IdField(
         queryset=Project.objects.all(), allow_null=True, required=False, default=None
     )
-    provinces = serializers.PrimaryKeyRelatedField(
+    provinces = IdField(
         queryset=Province.objects.all(), many=True, required=False, default=list
     )
     budget = serializers.DecimalField(**MONEY, required=False, default=0)
@@ -139,14 +141,14 @@ class ActivityUpdateSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=20, required=False)
     title = serializers.CharField(max_length=400, required=False)
     description = serializers.CharField(allow_blank=True, required=False)
-    output = serializers.PrimaryKeyRelatedField(queryset=Output.objects.all(), required=False)
-    lead_counterpart = serializers.PrimaryKeyRelatedField(
+    output = IdField(queryset=Output.objects.all(), required=False)
+    lead_counterpart = IdField(
         queryset=Organisation.objects.all(), required=False
     )
-    project = serializers.PrimaryKeyRelatedField(
+    project = IdField(
         queryset=Project.objects.all(), allow_null=True, required=False
     )
-    provinces = serializers.PrimaryKeyRelatedField(
+    provinces = IdField(
         queryset=Province.objects.all(), many=True, required=False
     )
     budget = serializers.DecimalField(**MONEY, required=False)
@@ -169,7 +171,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 class MeetingSerializer(serializers.ModelSerializer):
     attendances = AttendanceSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
-    versions_decided = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    versions_decided = IdField(many=True, read_only=True)
     documents = serializers.SerializerMethodField()
 
     class Meta:
@@ -232,11 +234,11 @@ class ProgressUpdateSerializer(serializers.ModelSerializer):
 
 
 class AchievedValueInputSerializer(serializers.Serializer):
-    indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all())
+    indicator = IdField(queryset=Indicator.objects.all())
     sex = serializers.ChoiceField(
         choices=AchievedValue.Sex.choices, required=False, default="", allow_blank=True
     )
-    province = serializers.PrimaryKeyRelatedField(
+    province = IdField(
         queryset=Province.objects.all(), required=False, allow_null=True, default=None
     )
     value = serializers.DecimalField(**VALUE)
@@ -246,7 +248,7 @@ class ProgressUpdateInputSerializer(serializers.Serializer):
     """A counterpart's draft for one activity and quarter; `values` replaces the achieved
     values. Creating one that exists already is a 409 (edit it with PATCH instead)."""
 
-    activity = serializers.PrimaryKeyRelatedField(queryset=Activity.objects.all())
+    activity = IdField(queryset=Activity.objects.all())
     quarter = serializers.IntegerField(min_value=1, max_value=100)
     status = serializers.ChoiceField(choices=ProgressUpdate.Status.choices)
     percent_complete = serializers.IntegerField(min_value=0, max_value=100)
@@ -327,7 +329,7 @@ class ProgressSummaryRowSerializer(serializers.Serializer):
     completed = serializers.IntegerField()
     cancelled = serializers.IntegerField()
     average_percent_complete = serializers.DecimalField(
-        max_digits=4, decimal_places=1, allow_null=True
+        max_digits=4, decimal_places=1, allow_null=True, help_text=DEFINITIONS["percent_complete"]
     )
 
 

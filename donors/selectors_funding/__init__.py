@@ -67,7 +67,6 @@ from donors.selectors_funding.rows import (
     FundingRow,
     FundingSummary,
     GroupBy,
-    burn_rate,
     round_money,
 )
 from donors.selectors_funding.scope import (
@@ -90,7 +89,6 @@ __all__ = [
     "GroupBy",
     "ProjectMoney",
     "ProvinceMoney",
-    "burn_rate",
     "funding_agreement_get",
     "funding_allocation_list",
     "funding_donor_choices",

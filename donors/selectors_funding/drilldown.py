@@ -70,11 +70,12 @@ def funding_tranche_list(
 ) -> QuerySet[Disbursement]:
     """The tranches behind the received, planned and overdue figures, with `overdue`.
 
-    status: received (received in the period), overdue (not received, planned before today,
-    planned in the period), planned (planned in the period); year narrows the date that
-    status counts by (received date for received, planned date otherwise)."""
+    status: received (received in the period), overdue (overdue as at the period's end or
+    today, ctportal.figures; planned in the period), planned (planned in the period); year
+    narrows the date that status counts by (received date for received, planned date
+    otherwise)."""
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
-    queryset = disbursement_list(user=user, today=scope.today).filter(
+    queryset = disbursement_list(user=user, today=scope.as_of).filter(
         agreement__in=scope.agreements.values("pk")
     )
     if agreement_id is not None:

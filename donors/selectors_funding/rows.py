@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import DecimalField, FloatField, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 
+from ctportal import figures
 from ctportal.money import MINOR_UNITS
 from donors.selectors_funding.scope import FundingFilters, FundingScope
 from organisations.models import Organisation
@@ -85,11 +86,17 @@ class FundingRow:
 
     @property
     def balance(self) -> Decimal:
-        return self.received - self.spent
+        return figures.balance(received=self.received, spent=self.spent)
+
+    @property
+    def percent_received(self) -> Decimal | None:
+        """Received as a share of committed in the row's own currency (ctportal.figures);
+        None where nothing is committed in it, as on the USD total across currencies."""
+        return figures.percent_of(self.received, self.committed)
 
     @property
     def balance_usd(self) -> Decimal:
-        return self.received_usd - self.spent_usd
+        return figures.balance(received=self.received_usd, spent=self.spent_usd)
 
 
 @dataclass(frozen=True)
@@ -142,32 +149,11 @@ def in_period(filters: FundingFilters, column: str) -> Q:
 
 
 def overdue_q(scope: FundingScope) -> Q:
-    """Tranches not received and planned before today (and planned inside the period)."""
-    q = Q(received_date__isnull=True, planned_date__lt=scope.today)
+    """Tranches overdue as at the scope's date (ctportal.figures), planned inside the
+    period."""
+    q = figures.tranche_overdue_q(scope.as_of)
     if scope.filters.date_from:
         q &= Q(planned_date__gte=scope.filters.date_from)
     if scope.filters.date_to:
         q &= Q(planned_date__lte=scope.filters.date_to)
     return q
-
-
-def burn_rate(
-    *,
-    spent: Decimal,
-    planned: Decimal,
-    start: datetime.date | None,
-    end: datetime.date | None,
-    window_from: datetime.date | None,
-    as_of: datetime.date,
-) -> Decimal | None:
-    """spent / (planned x elapsed share of start..end counted from window_from up to as_of);
-    None when nothing is planned or none of the period has elapsed."""
-    if not planned or start is None or end is None or end < start:
-        return None
-    first = max(start, window_from) if window_from else start
-    last = min(end, as_of)
-    elapsed = (last - first).days + 1
-    if elapsed <= 0:
-        return None
-    expected = planned * Decimal(elapsed) / Decimal((end - start).days + 1)
-    return (spent / expected).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

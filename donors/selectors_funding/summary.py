@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.db.models.functions import ExtractYear
 
+from ctportal.figures import burn_rate
 from donors.selectors_funding.families import (
     ALLOCATION_KEYS,
     allocation_family,
@@ -23,7 +24,6 @@ from donors.selectors_funding.rows import (
     FundingRow,
     FundingSummary,
     GroupBy,
-    burn_rate,
     round_money,
 )
 from donors.selectors_funding.scope import FundingFilters, FundingScope, funding_scope

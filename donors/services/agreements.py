@@ -266,12 +266,16 @@ def agreement_update(
     current.amount_usd = to_usd(current.amount, usd_rate)
     save_audited(current, user=user, reason=reason)
     if rate_changed:
-        # Allocations are valued at the agreement's rate, so they follow it.
+        # Allocations and planned tranches are valued at the agreement's rate
+        # (ctportal.figures.USD_POLICY), so they follow it.
+        why = reason or "The agreement's USD rate changed."
         for allocation in Allocation.objects.filter(agreement=current).order_by("pk"):
             allocation.amount_usd = to_usd(allocation.amount, usd_rate)
-            save_audited(
-                allocation, user=user, reason=reason or "The agreement's USD rate changed."
-            )
+            save_audited(allocation, user=user, reason=why)
+        for tranche in Disbursement.objects.filter(agreement=current).order_by("pk"):
+            tranche.planned_usd_rate = usd_rate
+            tranche.planned_amount_usd = to_usd(tranche.planned_amount, usd_rate)
+            save_audited(tranche, user=user, reason=why)
     return current
 
 

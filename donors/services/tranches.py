@@ -98,12 +98,11 @@ def _disbursement_check(
             field="received_amount",
             code="receipts_exceed_commitment",
         )
-    # A recorded rate stays as long as its date does: a later correction of the rate
-    # table never rewrites a figure already reported.
-    if current is not None and current.planned_date == planned_date:
-        planned_rate = current.planned_usd_rate
-    else:
-        planned_rate = usd_rate_for(currency=currency, on=planned_date, field="planned_date")
+    # ctportal.figures.USD_POLICY: money not yet received is worth, in USD, what the
+    # commitment is, so a planned tranche takes the agreement's rate (and follows it).
+    planned_rate = agreement.usd_rate
+    # A recorded receipt rate stays as long as its date does: a later correction of the
+    # rate table never rewrites a figure already reported.
     received_rate = None
     if received_date is not None:
         if current is not None and current.received_date == received_date:

@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
+from ctportal import figures
 from ctportal.money import CENT, quantum
 from donors.models import FundingAgreement
 from donors.selectors_funding import (
@@ -284,7 +285,7 @@ def donor_section(
     by_agreement: dict[int, AgreementRow] = {}
     for row in to_date.rows:
         period = in_period.get(row.key)
-        to_receive = row.committed - row.received
+        to_receive = figures.to_receive(committed=row.committed, received=row.received)
         agreement = AgreementRow(
             reference=row.label,
             title=row.detail.split(": ", 1)[-1],
@@ -304,9 +305,9 @@ def donor_section(
             balance=row.balance,
             balance_usd=row.balance_usd,
             to_receive=to_receive,
-            # What is still to come is worth, in USD, what it was at signature: the USD
-            # figures received already carry the rates of their own months.
-            to_receive_usd=_q(to_receive * rates.get(row.key, Decimal(1))),
+            to_receive_usd=figures.unreceived_usd(
+                to_receive, agreement_rate=rates.get(row.key, Decimal(1))
+            ),
             overdue=row.overdue,
             overdue_usd=row.overdue_usd,
             overdue_count=row.overdue_count or 0,

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 
+from ctportal import figures
 from ctportal.exceptions import DomainError
 from workplans.models import ActivityTarget, ProgressUpdate, Workplan, WorkplanVersion
 from workplans.quarters import quarters_of
@@ -89,11 +90,8 @@ class ProgressFigures:
 
     @property
     def percent_complete(self) -> Decimal:
-        """The mean of the activities' verified percent complete, cancelled ones left out."""
-        counted = [a.percent for a in self.activities if a.status != "cancelled"]
-        if not counted:
-            return ZERO
-        return (Decimal(sum(counted)) / len(counted)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        """ctportal.figures.DEFINITIONS["percent_complete"]."""
+        return figures.percent_complete((a.status, a.percent) for a in self.activities)
 
     @property
     def late_activities(self) -> list[ActivityRow]:

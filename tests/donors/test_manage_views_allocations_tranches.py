@@ -90,7 +90,7 @@ def test_an_allocation_is_removed_only_after_confirmation(browser, money, manage
 # --- Tranches --------------------------------------------------------------------------
 
 
-def test_a_manager_plans_a_tranche_at_its_month_rate(browser, money, manager):
+def test_a_manager_plans_a_tranche_at_the_agreements_rate(browser, money, manager):
     response = browser.post(
         reverse("donors:tranche-create", args=[money.agreement.pk]),
         {"planned_date": "2024-02-01", "planned_amount": "100000.00", "notes": ""},
@@ -100,8 +100,8 @@ def test_a_manager_plans_a_tranche_at_its_month_rate(browser, money, manager):
     tranche = Disbursement.objects.get(agreement=money.agreement, planned_date=day(2024, 2, 1))
     assert (tranche.planned_amount, tranche.planned_usd_rate, tranche.planned_amount_usd) == (
         D("100000.00"),
-        D("1.09"),
-        D("109000.00"),
+        money.agreement.usd_rate,
+        (D("100000.00") * money.agreement.usd_rate).quantize(D("0.01")),
     )
     assert tranche.received_date is None
 

@@ -19,7 +19,7 @@ from tests.factories import (
 # --- Disbursements ----------------------------------------------------------------
 
 
-def test_disbursement_create_values_the_plan_at_the_planned_months_rate(agreement, manager):
+def test_disbursement_create_values_the_plan_at_the_agreements_rate(agreement, manager):
     tranche = disbursement_create(
         agreement=agreement,
         planned_date=day(2023, 6, 15),
@@ -28,7 +28,8 @@ def test_disbursement_create_values_the_plan_at_the_planned_months_rate(agreemen
     )
 
     tranche.refresh_from_db()
-    assert (tranche.planned_usd_rate, tranche.planned_amount_usd) == (D("1.09"), D("272500.00"))
+    # Not yet received: worth what the commitment is (ctportal.figures.USD_POLICY).
+    assert (tranche.planned_usd_rate, tranche.planned_amount_usd) == (D("1.08"), D("270000.00"))
     assert tranche.received_usd_rate is None
     assert tranche.received_amount_usd is None
     assert tranche.history.get().history_user == manager
@@ -44,7 +45,7 @@ def test_disbursement_create_values_the_receipt_at_the_received_months_rate(agre
     )
 
     tranche.refresh_from_db()
-    assert (tranche.planned_usd_rate, tranche.planned_amount_usd) == (D("1.09"), D("272500.00"))
+    assert (tranche.planned_usd_rate, tranche.planned_amount_usd) == (D("1.08"), D("270000.00"))
     assert (tranche.received_usd_rate, tranche.received_amount_usd) == (
         D("1.0875"),
         D("271875.00"),
@@ -108,7 +109,7 @@ def test_disbursement_create_accepts_the_first_and_last_day_of_the_period(agreem
         agreement=agreement, planned_date=day(2025, 12, 31), planned_amount=D("1.00")
     )
 
-    assert (first.planned_usd_rate, last.planned_usd_rate) == (D("1.08"), D("1.0875"))
+    assert (first.planned_usd_rate, last.planned_usd_rate) == (D("1.08"), D("1.08"))
 
 
 @pytest.mark.parametrize(
@@ -193,17 +194,16 @@ def test_disbursement_create_in_yen_converts_whole_yen(rates):
     assert tranche.planned_amount_usd == tranche.received_amount_usd == D("250000.00")
 
 
-def test_disbursement_create_refuses_a_planned_month_without_a_rate(db):
+def test_disbursement_create_needs_no_monthly_rate_for_a_plan(db):
+    # A plan is valued at the agreement's rate, so a month without a rate is no obstacle.
     ExchangeRateFactory(currency="CAD", month=day(2023, 6, 1), usd_per_unit=D("0.74"))
     agreement = EurAgreementFactory(currency="CAD", usd_rate=D("0.74"))
 
-    assert_refused(
-        lambda: disbursement_create(
-            agreement=agreement, planned_date=day(2023, 3, 1), planned_amount=D("100.00")
-        ),
-        field="planned_date",
-        code="no_exchange_rate",
+    tranche = disbursement_create(
+        agreement=agreement, planned_date=day(2023, 3, 1), planned_amount=D("100.00")
     )
+
+    assert (tranche.planned_usd_rate, tranche.planned_amount_usd) == (D("0.74"), D("74.00"))
 
 
 def test_disbursement_create_refuses_a_received_month_without_a_rate(db):

@@ -93,17 +93,14 @@ def test_disbursement_receive_refuses_a_tranche_already_received(agreement):
     )
 
 
-def test_disbursement_update_revalues_a_moved_plan_at_its_new_month(agreement, manager):
+def test_disbursement_update_keeps_a_moved_plan_at_the_agreements_rate(agreement, manager):
     tranche = disbursement_create(
         agreement=agreement, planned_date=day(2023, 3, 1), planned_amount=D("100000.00")
     )
 
     updated = disbursement_update(disbursement=tranche, planned_date=day(2024, 4, 1), user=manager)
 
-    assert (updated.planned_usd_rate, updated.planned_amount_usd) == (
-        D("1.0875"),
-        D("108750.00"),
-    )
+    assert (updated.planned_usd_rate, updated.planned_amount_usd) == (D("1.08"), D("108000.00"))
     assert updated.history.latest().history_user == manager
 
 
