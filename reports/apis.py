@@ -14,6 +14,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from ctportal.api.pagination import PortalPagination
+from ctportal.api.schema import ErrorSerializer
 from ctportal.api.views import known_params_check
 from organisations.models import Organisation
 from reports import selectors, services
@@ -147,7 +148,17 @@ class ReportListApi(APIView):
     @extend_schema(
         operation_id="reports_create",
         request=ReportRequestSerializer,
-        responses={202: ReportSerializer},
+        responses={
+            202: ReportSerializer,
+            503: OpenApiResponse(
+                response=ErrorSerializer,
+                description=(
+                    "The report queue is down: the request is kept (Location: the report, "
+                    "queued) and generated once the queue is back "
+                    "(reports.middleware; error code queue_unavailable)."
+                ),
+            ),
+        },
         tags=["reports"],
     )
     def post(self, request):

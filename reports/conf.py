@@ -31,3 +31,23 @@ def fan_out_min_donors() -> int:
     """An overall disbursement report run by Celery computes each donor's section in its
     own task once it spans at least this many donors."""
     return int(_number("REPORTS_FAN_OUT_MIN_DONORS", 2))
+
+
+def longest_run_seconds() -> float:
+    """The longest a report task may run: Celery stops it then (REPORTS_LONGEST_RUN_SECONDS;
+    the broker's visibility timeout is set a margin above it, ctportal.settings.base)."""
+    return _number("REPORTS_LONGEST_RUN_SECONDS", 1800)
+
+
+def lost_after_seconds() -> float:
+    """A queued report whose message left this long ago with no run claiming it is taken
+    for lost (a Redis restart keeps nothing) and sent again by the sweeper; longer than
+    the longest retry countdown (reports.tasks, 300 s) so a waiting retry is not doubled."""
+    return _number("REPORTS_LOST_AFTER_SECONDS", 600)
+
+
+def max_attempts() -> int:
+    """Runs of one generation (retries included) after which the sweeper
+    marks a silent report failed instead of queueing it again: one that kills its worker
+    every time must not do so forever."""
+    return int(_number("REPORTS_MAX_ATTEMPTS", 8))

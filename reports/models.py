@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from organisations.models import Organisation
@@ -75,7 +76,17 @@ class Report(models.Model):
     parts_expected = models.PositiveIntegerField(
         default=0, help_text="Per-donor sections an overall report waits for."
     )
-    history = HistoricalRecords(excluded_fields=["progress", "lock_token", "lease_expires_at"])
+    # When the queued generation's message was last handed to the broker; empty while it
+    # has not been (the broker was down). The sweeper (reports.services.sweeping) sends a
+    # queued report whose message never left, or left so long ago that it was lost.
+    sent_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    follow_up = models.BooleanField(
+        default=False,
+        help_text="Asked for again while it ran: one more run starts when this one ends.",
+    )
+    history = HistoricalRecords(
+        excluded_fields=["progress", "lock_token", "lease_expires_at", "sent_at"]
+    )
 
     class Meta:
         ordering = ["-period_end", "kind", "-requested_at", "-pk"]

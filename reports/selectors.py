@@ -7,10 +7,13 @@ reports of workplans its money reaches; counterpart staff and the EWG secretaria
 progress reports of the workplans they may see; nobody else any.
 """
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Coalesce
+import datetime
 
+from django.contrib.auth import get_user_model
+from django.db.models import Min, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Least
+
+from donors.models import FundingAgreement
 from organisations import access
 from organisations.models import Organisation, Role
 from reports.models import Report, Subscription
@@ -146,3 +149,12 @@ def workplan_choices() -> QuerySet[Workplan]:
         .distinct()
         .order_by("-period_start", "code")
     )
+
+
+def funding_first_date(*, donor: Organisation | None = None) -> datetime.date | None:
+    """The first day a disbursement report has anything to show: the earliest signing or
+    start of an agreement (of `donor`, or of any donor); None when there is none."""
+    agreements = FundingAgreement.objects.all()
+    if donor is not None:
+        agreements = agreements.filter(donor=donor)
+    return agreements.aggregate(first=Min(Least("signed_on", "start_date")))["first"]

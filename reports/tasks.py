@@ -7,13 +7,16 @@ the lock held by a live run re-queues itself for when that lease would run out (
 LOCK_WAITS times), and a run that finds its generation finished or superseded does
 nothing. Transient errors (database or disk unavailable) are retried with exponential
 backoff, at most MAX_RETRIES times; anything else, or the last retry, marks the report
-failed with its reason.
+failed with its reason. What no message will bring back (a worker killed while Redis keeps
+its message for the visibility timeout, a message lost with Redis, or never sent because
+Redis was down) the sweeper does: reports_sweep_task, on the beat schedule.
 """
 
 import logging
 
 from celery import Task, current_task, group, shared_task
 from django.dispatch import receiver
+from kombu.exceptions import OperationalError as BrokerError
 
 from reports import conf, services
 from reports.models import Report
@@ -37,6 +40,10 @@ class ReportTask(Task):
     max_retries = MAX_RETRIES
     acks_late = True
     reject_on_worker_lost = True
+    # The broker hands an unacknowledged message out again after its visibility timeout,
+    # set a margin above this (settings): a run is stopped before its message could be
+    # given to a second worker. A worker that dies sooner is the sweeper's business.
+    time_limit = conf.longest_run_seconds()
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         """A final error, or a transient one that outlived its retries: the report fails
@@ -132,7 +139,13 @@ def report_deliver_task(self, *, report_id: int, generation: int) -> int:
 
 @receiver(report_queued, dispatch_uid="reports.tasks.generate_when_queued")
 def _generate_when_queued(sender, *, report_id: int, generation: int, **kwargs) -> None:
-    enqueue(report_generate_task, report_id=report_id, generation=generation)
+    try:
+        enqueue(report_generate_task, report_id=report_id, generation=generation)
+    except BrokerError as error:
+        # The record is kept, marked unsent; the sweeper sends it once the broker is back.
+        logger.warning("Report %s not queued, the broker is down: %s", report_id, error)
+        services.report_unsent(report_id=report_id, generation=generation)
+        raise services.QueueUnavailable(report_id) from error
 
 
 @receiver(report_published, dispatch_uid="reports.tasks.deliver_when_published")
@@ -150,3 +163,11 @@ def reports_request_monthly_task(self) -> list[int]:
 def reports_request_quarterly_task(self) -> list[int]:
     """Scheduled at each quarter's start: progress reports of each workplan's last quarter."""
     return [r.pk for r in services.reports_request_previous_quarter()]
+
+
+@shared_task(bind=True, base=ReportTask)
+def reports_sweep_task(self) -> dict[str, list[int]]:
+    """Scheduled every minute (admin: Periodic tasks, "Report sweeper"): silent runs
+    queued again, unsent or lost messages sent again."""
+    sweep = services.reports_sweep()
+    return {"requeued": sweep.requeued, "sent": sweep.sent, "failed": sweep.failed}

@@ -107,7 +107,11 @@ class ReportListView(LoginRequiredMixin, View):
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, f"{report} is queued; it appears below as it runs.")
+                if report.follow_up:
+                    text = f"{report} is running now; it runs once more when this run ends."
+                else:
+                    text = f"{report} is queued; it appears below as it runs."
+                messages.success(request, text)
                 return redirect("reports:report-list")
         return render(
             request, "reports/report_list.html", _list_context(request, form=form), status=400

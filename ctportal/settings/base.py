@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "organisations.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A report asked for while the broker is down: a 503 page (JSON under /api/), kept.
+    "reports.middleware.QueueUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as axes asks: turns a locked-out sign-in into organisations.signin's answer.
@@ -209,6 +211,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CT Portal <ctportal@loca
 
 # --- Cache, Celery ----------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The longest a report task may run: Celery stops it then and the report fails with the
+# reason (reports.tasks.ReportTask.time_limit). The broker hands an unacknowledged message
+# out again only a margin after it (above the tasks' longest countdown, 300 s), so a report
+# still running is never handed to a second worker; a worker that dies sooner is noticed by
+# the sweeper (reports.services.sweeping) once the run's lease runs out, within minutes.
+REPORTS_LONGEST_RUN_SECONDS = env.int("REPORTS_LONGEST_RUN_SECONDS", default=1800)
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -216,7 +224,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # With acks_late, a message whose worker died is handed out again after this long.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int(
+            "CELERY_VISIBILITY_TIMEOUT", default=REPORTS_LONGEST_RUN_SECONDS + 360
+        )
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,6 +1,7 @@
 """Writes for reports, one module per use case: request one (requesting, and the
 schedules' runs in scheduling), generate it under a lease lock (generating, lease), store
-its files (files), send it (delivering).
+its files (files), send it (delivering), and keep it moving when a worker or the broker
+fails (sweeping).
 
 The services decide and record; what must happen on Celery is announced after commit
 (reports.signals) for reports.tasks to queue, so the services never import the tasks.
@@ -21,31 +22,40 @@ from reports.services.lease import (
     failure_reason,
     report_claim,
     report_fail,
+    report_follow_up_start,
     report_progress,
     report_release,
 )
+from reports.services.period_check import report_period_check
 from reports.services.requesting import report_request
 from reports.services.scheduling import (
     reports_request_previous_month,
     reports_request_previous_quarter,
 )
+from reports.services.sweeping import QueueUnavailable, Sweep, report_unsent, reports_sweep
 
 __all__ = [
     "TRANSIENT_ERRORS",
     "Claim",
     "LockLost",
+    "QueueUnavailable",
+    "Sweep",
     "download_name",
     "failure_reason",
     "report_claim",
     "report_deliver",
     "report_fail",
+    "report_follow_up_start",
     "report_generate",
+    "report_period_check",
     "report_progress",
     "report_release",
     "report_request",
     "report_section_store",
     "report_sections_plan",
+    "report_unsent",
     "reports_request_previous_month",
     "reports_request_previous_quarter",
+    "reports_sweep",
     "subscription_set",
 ]

@@ -29,6 +29,7 @@ from reports.services.lease import (
     failure_reason,
     report_claim,
     report_fail,
+    report_follow_up_start,
     report_progress,
     report_release,
 )
@@ -223,6 +224,9 @@ def _publish(*, report_id: int, token: str, pdf: str, xlsx: str) -> Report:
     generation = report.generation
     transaction.on_commit(lambda: files_sweep(report_id, keep))
     transaction.on_commit(lambda: _enqueue_delivery(report_id, generation))
+    # Asked for again while it ran: the follow-up generation is queued (and is the one
+    # e-mailed; this generation's delivery then finds itself superseded).
+    report_follow_up_start(report_id=report_id)
     return report
 
 

@@ -6,18 +6,25 @@ worker was killed) by writing a fresh `lock_token`; every progress step pushes t
 forward only while the token is still its own; the files are published only by an UPDATE
 that names the token (reports.services.generating). So one record never has two live
 runs, and a run that lost its lock publishes nothing.
+
+Progress only ever rises within a generation: it is written with GREATEST(progress, new),
+so parallel sections finishing out of order, the assembly's own steps after them, and a
+run taking over from a dead one never move the bar back.
 """
 
 import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ctportal.exceptions import DomainError
 from reports import conf
 from reports.models import Report
+from reports.signals import report_queued
 
 
 class LockLost(Exception):
@@ -54,7 +61,6 @@ def report_claim(*, report_id: int, generation: int | None = None) -> Claim:
         lease_expires_at=now + datetime.timedelta(seconds=conf.lease_seconds()),
         started_at=now,
         finished_at=None,
-        progress=0,
         failure_reason="",
         attempts=F("attempts") + 1,
     ):
@@ -69,12 +75,13 @@ def report_claim(*, report_id: int, generation: int | None = None) -> Claim:
 
 
 def report_progress(*, report_id: int, token: str, percent: int) -> None:
-    """Record progress and renew the lease; LockLost when another run holds the record."""
+    """Record progress, never below what was recorded already, and renew the lease;
+    LockLost when another run holds the record."""
     now = timezone.now()
     updated = Report.objects.filter(
         pk=report_id, lock_token=token, status=Report.Status.RUNNING
     ).update(
-        progress=max(0, min(int(percent), 99)),
+        progress=Greatest(F("progress"), max(0, min(int(percent), 99))),
         lease_expires_at=now + datetime.timedelta(seconds=conf.lease_seconds()),
     )
     if not updated:
@@ -83,8 +90,9 @@ def report_progress(*, report_id: int, token: str, percent: int) -> None:
 
 def report_release(*, report_id: int, token: str) -> None:
     """Give the lock back after a transient error, so the retry can claim at once."""
+    # sent_at: the retry's message leaves now (with its countdown), not lost.
     Report.objects.filter(pk=report_id, lock_token=token, status=Report.Status.RUNNING).update(
-        status=Report.Status.QUEUED, lock_token="", lease_expires_at=None
+        status=Report.Status.QUEUED, lock_token="", lease_expires_at=None, sent_at=timezone.now()
     )
 
 
@@ -115,7 +123,41 @@ def report_fail(
     if updated:
         report = Report.objects.get(pk=report_id)
         Report.history.bulk_history_create([report], update=True, default_change_reason="failed")
+        report_follow_up_start(report_id=report_id)
     return bool(updated)
+
+
+def report_follow_up_start(*, report_id: int) -> bool:
+    """The run just ended (done or failed): when "Generate now" was asked while it ran,
+    start the one follow-up run it owes, as a new generation, queued once committed."""
+    with transaction.atomic():
+        started = Report.objects.filter(
+            pk=report_id,
+            follow_up=True,
+            status__in=[Report.Status.DONE, Report.Status.FAILED],
+        ).update(
+            follow_up=False,
+            status=Report.Status.QUEUED,
+            generation=F("generation") + 1,
+            progress=0,
+            failure_reason="",
+            started_at=None,
+            finished_at=None,
+            attempts=0,
+            requested_at=timezone.now(),
+            sent_at=timezone.now(),
+        )
+        if not started:
+            return False
+        report = Report.objects.get(pk=report_id)
+        Report.history.bulk_history_create(
+            [report], update=True, default_change_reason="follow-up run queued"
+        )
+        generation = report.generation
+        transaction.on_commit(
+            lambda: report_queued.send(sender=Report, report_id=report_id, generation=generation)
+        )
+    return True
 
 
 def failure_reason(error: BaseException) -> str:

@@ -14,6 +14,7 @@ from organisations import access
 from organisations.models import Organisation
 from reports.models import Report
 from reports.periods import Period, month_parse, workplan_quarter
+from reports.services.period_check import report_period_check
 from reports.signals import report_queued
 from workplans.models import Workplan
 
@@ -89,13 +90,15 @@ def report_request(
 
     A finished (or failed) report starts a new generation and keeps its files until the
     new ones replace them; a queued one is queued again (a duplicate message is harmless);
-    one running under a live lease is left alone. `user` None means the schedule.
+    one running under a live lease gets one follow-up run, however often it is asked for
+    meanwhile. `user` None means the schedule.
     """
     if user is not None:
         _requester_check(user, kind=kind, donor=donor)
     period = _scope_and_period(
         kind=kind, donor=donor, workplan=workplan, month=month, quarter=quarter
     )
+    report_period_check(kind=kind, period=period, donor=donor, workplan=workplan)
     now = timezone.now()
     report, created = Report.objects.select_for_update().get_or_create(
         kind=kind,
@@ -110,6 +113,11 @@ def report_request(
             report.lease_expires_at is not None and report.lease_expires_at > now
         )
         if running:
+            # One follow-up run, however often it is asked: it starts when this one ends.
+            if not report.follow_up:
+                report.follow_up = True
+                report._change_reason = "asked for again while running"
+                report.save(update_fields=["follow_up"])
             return report
         if report.status in (Report.Status.DONE, Report.Status.FAILED):
             report.generation += 1
@@ -122,6 +130,7 @@ def report_request(
         report.attempts = 0
         report.lock_token = ""
         report.lease_expires_at = None
+        report.sent_at = now
         report._change_reason = "requested again"
         report.save()
     _enqueue(report)

@@ -9,8 +9,18 @@ from organisations.models import Organisation
 from reports import figures
 from reports.models import Report
 from reports.periods import previous_month, previous_quarter
-from reports.services.requesting import report_request
+from reports.services.requesting import report_request as _report_request
+from reports.services.sweeping import QueueUnavailable
 from workplans.models import Workplan, WorkplanVersion
+
+
+def report_request(**kwargs) -> Report:
+    """One of the schedule's requests: the broker being down loses none of them (each is
+    kept and the sweeper sends it once the broker is back)."""
+    try:
+        return _report_request(**kwargs)
+    except QueueUnavailable as error:
+        return Report.objects.get(pk=error.report_id)
 
 
 def reports_request_previous_month(*, today: datetime.date | None = None) -> list[Report]:
