@@ -90,12 +90,15 @@ def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySe
     """Join, by agreement, each scope agreement's receipts in the period and its overdue
     tranches, in its currency and in USD."""
     received = in_period(scope.filters, "received_date")
+    planned = in_period(scope.filters, "planned_date")
     overdue = overdue_q(scope)
     tranches = grouped_by(
         Disbursement.objects.filter(agreement__in=scope.allocations.values("agreement_id")),
         "agreement_id",
         received=Sum("received_amount", filter=received),
         received_usd=Sum("received_amount_usd", filter=received),
+        planned=Sum("planned_amount", filter=planned),
+        planned_usd=Sum("planned_amount_usd", filter=planned),
         overdue=Sum("planned_amount", filter=overdue),
         overdue_usd=Sum("planned_amount_usd", filter=overdue),
     )
@@ -104,12 +107,15 @@ def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySe
 
 # --- Families -------------------------------------------------------------------------------
 
+# The tranche sums shared out to allocations in proportion to the commitment they take.
+_TRANCHE_SUMS = ("received", "received_usd", "planned", "planned_usd", "overdue", "overdue_usd")
+
 
 def allocation_family(
     scope: FundingScope, keys: dict[str, object], *, receipts: bool = True
 ) -> list[dict]:
-    """Allocated, and the spending (and, unless receipts=False, the receipts and overdue
-    tranches) attributed to allocations, per group and currency: one query over Allocation
+    """Allocated, and the spending (and, unless receipts=False, the receipts, planned and
+    overdue tranches) attributed to allocations, per group and currency: one query over Allocation
     joined to the per-project and per-agreement sums."""
     queryset = _with_project_allocated(scope, _with_project_spent(scope, scope.allocations))
     annotations = {
@@ -127,14 +133,11 @@ def allocation_family(
     }
     if receipts:
         queryset = _with_agreement_tranches(scope, queryset)
-        annotations |= {
-            f"a_{name}": _joined(_TRANCHES, name)
-            for name in ("received", "received_usd", "overdue", "overdue_usd")
-        }
+        annotations |= {f"a_{name}": _joined(_TRANCHES, name) for name in _TRANCHE_SUMS}
         of_commitment = F("agreement__amount")
         aggregates |= {
             name: Sum(dividend(share) * F(f"a_{name}") / of_commitment, output_field=NUMERIC)
-            for name in ("received", "received_usd", "overdue", "overdue_usd")
+            for name in _TRANCHE_SUMS
         }
     return list(
         queryset.annotate(**annotations)

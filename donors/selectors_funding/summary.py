@@ -109,6 +109,8 @@ def allocation_row(
         spent_usd=spent_usd,
         overdue=round_money(a["overdue"], cur),
         overdue_usd=round_money(a["overdue_usd"]),
+        planned=round_money(a.get("planned"), cur),
+        planned_usd=round_money(a.get("planned_usd")),
         burn_rate=burn_rate(
             spent=spent_usd,
             planned=allocated_usd,

@@ -123,3 +123,18 @@ def test_percent_complete_is_one_figure_in_the_report_and_the_api(users):
         ).json()
         (row,) = body["rows"]
         assert D(row["average_percent_complete"]) == report, quarter
+
+
+def test_planned_tranches_are_shared_out_to_project_rows_like_receipts(users):
+    rows = {
+        (row.label, row.currency): row
+        for row in funding_summary(user=users["manager"], group_by="project").rows
+    }
+    # GAC plans CAD 1,600,000 in two tranches, all of it for P7.
+    assert rows[("P7-GAC-CT", "CAD")].planned == D("1600000.00")
+    # INL plans USD 1,200,000; P7 takes 300,000 of its 1,800,000 commitment, P8 the rest.
+    assert rows[("P7-GAC-CT", "USD")].planned == D("200000.00")
+    assert rows[("P8-INL-PTP", "USD")].planned == D("1000000.00")
+    assert rows[("P7-GAC-CT", "CAD")].planned_usd == D("1248000.00")  # at GAC's rate, 0.78
+    by_province = funding_summary(user=users["manager"], group_by="sub_programme").rows
+    assert all(row.planned > 0 for row in by_province)
