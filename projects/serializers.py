@@ -3,6 +3,7 @@ from the endpoint's queryset (select_related or prefetch_related): no serializer
 
 from rest_framework import serializers
 
+from ctportal.api.fields import IdField
 from ctportal.money import Currency
 from projects.models import (
     BudgetCategory,
@@ -103,7 +104,7 @@ class ExpenditureSerializer(serializers.ModelSerializer):
 class ExpenditureInputSerializer(serializers.Serializer):
     """What a programme manager records; the USD rate and figure are the service's to set."""
 
-    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
+    project = IdField(queryset=Project.objects.all())
     category = serializers.ChoiceField(choices=BudgetCategory.choices)
     spent_on = serializers.DateField()
     amount = serializers.DecimalField(**MONEY)

@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from ctportal.api.fields import IdField
+from ctportal.api.filters import is_id_text
 from ctportal.api.pagination import PortalPagination
 from ctportal.api.schema import ErrorSerializer
 from ctportal.api.views import known_params_check
@@ -91,7 +93,7 @@ class ReportPageSerializer(serializers.Serializer):
 
 class ReportRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Report.Kind.choices)
-    donor = serializers.PrimaryKeyRelatedField(
+    donor = IdField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.DONOR),
         required=False,
         allow_null=True,
@@ -103,7 +105,7 @@ class ReportRequestSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Disbursement reports: YYYY-MM.",
     )
-    workplan = serializers.PrimaryKeyRelatedField(
+    workplan = IdField(
         queryset=Workplan.objects.all(),
         required=False,
         allow_null=True,
@@ -135,7 +137,7 @@ class ReportListApi(APIView):
         known_params_check(request, {*FILTERS, "page", "page_size", "format"})
         filters = {name: request.query_params.get(name, "") for name in FILTERS}
         for name in ("donor", "workplan"):
-            if filters[name] and not filters[name].isdigit():
+            if filters[name] and not is_id_text(filters[name]):
                 from rest_framework.exceptions import ValidationError
 
                 raise ValidationError({name: ["Enter an id."]}, code="invalid")

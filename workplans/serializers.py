@@ -117,12 +117,8 @@ class ActivityInputSerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True, required=False, default="")
     output = IdField(queryset=Output.objects.all())
     lead_counterpart = IdField(queryset=Organisation.objects.all())
-    project = IdField(
-        queryset=Project.objects.all(), allow_null=True, required=False, default=None
-    )
-    provinces = IdField(
-        queryset=Province.objects.all(), many=True, required=False, default=list
-    )
+    project = IdField(queryset=Project.objects.all(), allow_null=True, required=False, default=None)
+    provinces = IdField(queryset=Province.objects.all(), many=True, required=False, default=list)
     budget = serializers.DecimalField(**MONEY, required=False, default=0)
     budget_currency = serializers.ChoiceField(choices=Currency.choices, default=Currency.USD)
     targets = TargetInputSerializer(many=True, required=False, default=list)
@@ -142,15 +138,9 @@ class ActivityUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=400, required=False)
     description = serializers.CharField(allow_blank=True, required=False)
     output = IdField(queryset=Output.objects.all(), required=False)
-    lead_counterpart = IdField(
-        queryset=Organisation.objects.all(), required=False
-    )
-    project = IdField(
-        queryset=Project.objects.all(), allow_null=True, required=False
-    )
-    provinces = IdField(
-        queryset=Province.objects.all(), many=True, required=False
-    )
+    lead_counterpart = IdField(queryset=Organisation.objects.all(), required=False)
+    project = IdField(queryset=Project.objects.all(), allow_null=True, required=False)
+    provinces = IdField(queryset=Province.objects.all(), many=True, required=False)
     budget = serializers.DecimalField(**MONEY, required=False)
     budget_currency = serializers.ChoiceField(choices=Currency.choices, required=False)
     targets = TargetInputSerializer(many=True, required=False)
