@@ -145,7 +145,7 @@ def test_a_backup_of_the_demo_restores_every_row_and_every_file_on_postgresql(
     source_media, target_media = tmp_path / "media-source", tmp_path / "media-target"
     source_env = _env(_url(server, source), source_media, backups)
     _ok(_manage(source_env, "migrate", "--noinput"))
-    _ok(_manage(source_env, "load_demo"))
+    _ok(_manage(source_env, "load_demo", "--no-reports"))
     _write_media(source_media)
     before = _pg_tables(server, source)
     files = _checksums(source_media)
@@ -205,7 +205,7 @@ def test_a_backup_restores_every_row_and_every_file_on_sqlite(tmp_path):
     source_media, target_media = tmp_path / "media-source", tmp_path / "media-target"
     source_env = _env(f"sqlite:///{source_db}", source_media, backups)
     _ok(_manage(source_env, "migrate", "--noinput"))
-    _ok(_manage(source_env, "load_demo"))
+    _ok(_manage(source_env, "load_demo", "--no-reports"))
     _write_media(source_media)
 
     def tables(path: Path) -> dict[str, list]:

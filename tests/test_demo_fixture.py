@@ -88,7 +88,7 @@ def test_the_demo_fixture_holds_exactly_the_rows_load_demo_writes(db, demo_snaps
         transaction.set_rollback(True)
     assert _everything() == empty
 
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, reports=False)
     loaded = _everything()
 
     assert copied == loaded

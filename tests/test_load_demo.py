@@ -26,12 +26,12 @@ def _row_counts() -> dict[str, int]:
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, reports=False)
 
 
 def test_running_load_demo_twice_changes_nothing(demo):
     before = _row_counts()
-    call_command("load_demo", verbosity=0)
+    call_command("load_demo", verbosity=0, reports=False)
     assert _row_counts() == before
     assert before["donors.HistoricalDisbursement"] > 0
 
@@ -170,7 +170,7 @@ def test_demo_progress_is_submitted_and_reviewed_after_its_quarter(demo):
 
 def test_load_demo_counts_what_it_wrote_with_correct_plurals(db):
     out = io.StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", stdout=out, reports=False)
     lines = [" ".join(line.split()) for line in out.getvalue().splitlines()]
     # The demo holds one workplan, decided at one EWG meeting by one approval.
     assert "1 workplan" in lines
@@ -179,3 +179,41 @@ def test_load_demo_counts_what_it_wrote_with_correct_plurals(db):
     assert f"{Activity.objects.count()} activities" in lines
     assert f"{FundingAgreement.objects.count()} agreements" in lines
     assert not [line for line in lines if line.startswith("1 ") and line.endswith("s")]
+
+
+def test_load_demo_generates_last_months_and_quarters_reports_once(db, client):
+    """Without a worker: overall and each donor's disbursement report for last month, and
+    the workplan's progress report for its last ended quarter, done with their files; a
+    second run generates nothing again; a donor viewer sees its own on the reports page."""
+    from django.urls import reverse
+
+    from reports.models import Report
+    from reports.periods import previous_month
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    month = previous_month(timezone.localdate())
+    reports = Report.objects.select_related("donor", "workplan").order_by("pk")
+    assert sorted(
+        (r.kind, r.donor.short_name if r.donor else "", r.period_start, r.status) for r in reports
+    ) == [
+        ("disbursement", "", month.start, "done"),  # overall
+        *[("disbursement", name, month.start, "done") for name in ("EU", "GAC", "INL", "Japan")],
+        ("progress", "", datetime.date(2023, 4, 1), "done"),  # WP-SP4-2022-23 Q4
+    ]
+    assert reports.get(kind="progress").quarter == 4
+    assert all(r.pdf and r.xlsx and r.requested_by is None for r in reports)
+    assert "6 reports" in [" ".join(line.split()) for line in out.getvalue().splitlines()]
+    before = [(r.pk, r.generation, r.pdf.name, r.xlsx.name, r.finished_at) for r in reports]
+
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "Demo data already loaded: nothing changed." in out.getvalue()
+    again = Report.objects.order_by("pk")
+    assert [(r.pk, r.generation, r.pdf.name, r.xlsx.name, r.finished_at) for r in again] == before
+
+    client.force_login(get_user_model().objects.get(username="donor_canada"))
+    page = client.get(reverse("reports:report-list"))
+    gac = reports.get(donor__short_name="GAC")
+    assert f'data-report="{gac.pk}"' in page.text
+    assert client.get(reverse("reports:report-pdf", args=[gac.pk])).status_code == 200

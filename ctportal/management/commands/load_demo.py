@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 from ctportal.demo.loader import DemoLoader
 from ctportal.demo.otp import demo_otp_devices
+from ctportal.demo.reports import demo_reports_generate
 from ctportal.demo.safety import demo_passwords_withdraw
 
 
@@ -23,6 +25,12 @@ class Command(BaseCommand):
                 "the demo password there: admin gets a random one, printed once; the "
                 "others none."
             ),
+        )
+        parser.add_argument(
+            "--no-reports",
+            action="store_false",
+            dest="reports",
+            help="Do not generate last month's and last quarter's reports (ctportal.demo.reports).",
         )
 
     def handle(self, *args, **options):
@@ -48,6 +56,10 @@ class Command(BaseCommand):
                     "no usable password."
                 )
             )
+        # After the demo's data is committed, each report in a transaction of its own.
+        reports = demo_reports_generate(today=timezone.localdate()) if options["reports"] else 0
+        if reports:
+            created[("report", "reports")] = reports
         if not created:
             self.stdout.write("Demo data already loaded: nothing changed.")
             return
