@@ -4,6 +4,7 @@ quarter (progress). The two kinds share no code; the documents (reports.document
 the services import both from here.
 """
 
+from reports.figures.charts import CHART_BARS, chart_groups
 from reports.figures.disbursement import (
     MONEY_FIELDS,
     REPORT_VIEWER,
@@ -27,6 +28,7 @@ from reports.figures.progress import (
 )
 
 __all__ = [
+    "CHART_BARS",
     "MONEY_FIELDS",
     "NOT_REPORTED",
     "REPORT_VIEWER",
@@ -40,6 +42,7 @@ __all__ = [
     "OverdueTranche",
     "ProgressFigures",
     "Totals",
+    "chart_groups",
     "disbursement_donors",
     "donor_section",
     "donors_active_in",

@@ -28,7 +28,7 @@ from reports.documents.pdf.layout import (
     data_table,
     para,
 )
-from reports.figures import DisbursementFigures, DonorSection, Totals
+from reports.figures import DisbursementFigures, DonorSection, Totals, chart_groups
 
 
 def _millions(value: float) -> str:
@@ -44,7 +44,11 @@ def _money_chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> 
     chart.categoryAxis.categoryNames = labels
     chart.categoryAxis.labels.fontName = "Helvetica"
     chart.categoryAxis.labels.fontSize = 7.5
-    chart.categoryAxis.labels.angle = 0 if len(labels) <= 8 else 30
+    if len(labels) > 8:
+        # Slanted, each ending under its own group of bars.
+        chart.categoryAxis.labels.angle = 30
+        chart.categoryAxis.labels.boxAnchor = "ne"
+        chart.categoryAxis.labels.dx, chart.categoryAxis.labels.dy = 8, -2
     chart.valueAxis.valueMin = 0
     chart.valueAxis.labels.fontName = "Helvetica"
     chart.valueAxis.labels.fontSize = 7
@@ -58,6 +62,24 @@ def _money_chart(labels: list[str], series: list[tuple[str, list[Decimal]]]) -> 
     drawing.add(chart_legend(630, 160, [(SERIES[i], name) for i, (name, _) in enumerate(series)]))
     drawing.add(String(50, 176, "USD, millions", fontName="Helvetica", fontSize=7.5))
     return drawing
+
+
+def disbursement_chart(figures: DisbursementFigures) -> Drawing | None:
+    """Committed, received, allocated and spent (USD) per bar of figures.chart_groups: at
+    most ten donors (or agreements) and one "Others"."""
+    groups = chart_groups(figures)
+    if not groups:
+        return None
+    series = [
+        (label, [getattr(totals, name) for _, totals in groups])
+        for label, name in (
+            ("Committed", "committed"),
+            ("Received", "received"),
+            ("Allocated", "allocated"),
+            ("Spent", "spent"),
+        )
+    ]
+    return _money_chart([label for label, _ in groups], series)
 
 
 def _totals_line(totals: Totals, currency: str) -> list[str]:
@@ -144,28 +166,9 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     story.append(data_table(summary, _money_widths([70]), numeric_from=1))
     story.append(Spacer(1, 6))
 
-    if figures.overall:
-        labels = [s.donor_short_name for s in figures.sections]
-        pick = [s.totals_usd for s in figures.sections]
-    else:
-        labels = [r.reference for r in figures.sections[0].agreements] if figures.sections else []
-        pick = []
-        for row in figures.sections[0].agreements if figures.sections else []:
-            one = Totals()
-            one.add(row, usd=True)
-            pick.append(one)
-    if labels:
-        story.append(
-            _money_chart(
-                labels,
-                [
-                    ("Committed", [t.committed for t in pick]),
-                    ("Received", [t.received for t in pick]),
-                    ("Allocated", [t.allocated for t in pick]),
-                    ("Spent", [t.spent for t in pick]),
-                ],
-            )
-        )
+    chart = disbursement_chart(figures)
+    if chart is not None:
+        story.append(chart)
 
     if figures.overall:
         story.append(para(H2, "By donor (USD)"))
