@@ -14,11 +14,10 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ctportal import figures
 from ctportal.api.filters import IdChoiceField
-from ctportal.api.views import PortalViewSet, known_params_check
+from ctportal.api.views import AggregateView, PortalViewSet
 from donors import selectors_funding as funding
 from donors import services
 from donors.api_filters import AgreementFilter, AllocationFilter, DisbursementFilter
@@ -33,6 +32,7 @@ from donors.serializers import (
     DisbursementReceiveSerializer,
     DisbursementSerializer,
     DisbursementUpdateSerializer,
+    FundingRowSerializer,
     FundingSummarySerializer,
 )
 from organisations import access
@@ -252,12 +252,22 @@ def _row(row: funding.FundingRow | None) -> dict | None:
     }
 
 
-class FundingSummaryView(APIView):
+def _total_row(row: funding.FundingRow | None) -> dict | None:
+    """The USD total across currencies: amounts in different currencies do not add up, so
+    its own currency and every figure in it are null (never a misleading 0.00)."""
+    out = _row(row)
+    if out is not None:
+        out.update(dict.fromkeys(("currency", *_SUMMED, "balance", "percent_received")))
+    return out
+
+
+class FundingSummaryView(AggregateView):
     """Committed, allocated, received, spent, balance, burn rate and overdue tranches per
     donor, agreement, project, sub-programme, province or year, one row per currency:
     the funding dashboard's figures (donors.selectors_funding), with its totals."""
 
     permission_classes = MONEY_PERMISSIONS
+    csv_filename = "funding-summary"
     known_params = frozenset(
         {
             "group_by",
@@ -296,7 +306,6 @@ class FundingSummaryView(APIView):
         tags=["funding"],
     )
     def get(self, request):
-        known_params_check(request, self.known_params)
         form = FundingSummaryForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise translate_validation(form.errors)
@@ -332,7 +341,11 @@ class FundingSummaryView(APIView):
             "donor": summary.donor.pk if summary.donor is not None else None,
             "rows": [_row(row) for row in rows],
             "currency_totals": [_row(row) for row in currency_totals],
-            "total_usd": _row(total_usd),
+            "total_usd": _total_row(total_usd),
             "notes": funding.ATTRIBUTION_NOTES,
         }
-        return Response(FundingSummarySerializer(body).data)
+        data = FundingSummarySerializer(body).data
+        table = [*data["rows"], *data["currency_totals"]]
+        if data["total_usd"] is not None:
+            table.append(data["total_usd"])
+        return self.table_response(data, header=list(FundingRowSerializer().fields), rows=table)

@@ -168,6 +168,20 @@ class FundingRowSerializer(serializers.Serializer):
     period_end = serializers.DateField(allow_null=True)
 
 
+class FundingTotalSerializer(FundingRowSerializer):
+    """The USD total across currencies: null currency and null figures in it (amounts in
+    different currencies do not add up); the *_usd figures are the total."""
+
+    currency = serializers.CharField(allow_null=True)
+    committed = serializers.DecimalField(**SUM, allow_null=True)
+    allocated = serializers.DecimalField(**SUM, allow_null=True)
+    received = serializers.DecimalField(**SUM, allow_null=True)
+    spent = serializers.DecimalField(**SUM, allow_null=True)
+    balance = serializers.DecimalField(**SUM, allow_null=True)
+    planned = serializers.DecimalField(**SUM, allow_null=True)
+    overdue = serializers.DecimalField(**SUM, allow_null=True)
+
+
 class FundingSummarySerializer(serializers.Serializer):
     group_by = serializers.CharField()
     donor = serializers.IntegerField(
@@ -175,5 +189,5 @@ class FundingSummarySerializer(serializers.Serializer):
     )
     rows = FundingRowSerializer(many=True)
     currency_totals = FundingRowSerializer(many=True)
-    total_usd = FundingRowSerializer(allow_null=True)
+    total_usd = FundingTotalSerializer(allow_null=True)
     notes = serializers.DictField(child=serializers.CharField())

@@ -8,10 +8,9 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from ctportal.api.exceptions import Conflict
-from ctportal.api.views import PortalViewSet, known_params_check
+from ctportal.api.views import AggregateView, PortalViewSet
 from organisations import access
 from organisations.api_permissions import HasRole, ProgressRoles
 from workplans import selectors, selectors_results, services
@@ -22,6 +21,7 @@ from workplans.serializers import (
     EvidenceUploadSerializer,
     ProgressReturnSerializer,
     ProgressSummaryParamsSerializer,
+    ProgressSummaryRowSerializer,
     ProgressSummarySerializer,
     ProgressUpdateEditSerializer,
     ProgressUpdateInputSerializer,
@@ -174,12 +174,13 @@ class ProgressUpdateViewSet(PortalViewSet):
         return Response(EvidenceFileSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
-class ProgressSummaryView(APIView):
+class ProgressSummaryView(AggregateView):
     """Activities by the status of their latest verified update, per workplan, output or
     status, with a total: the figures a progress dashboard shows."""
 
     permission_classes = [HasRole]
     known_params = frozenset({"group_by", "workplan", "quarter"})
+    csv_filename = "progress-summary"
 
     @extend_schema(
         operation_id="progress_summary",
@@ -188,7 +189,6 @@ class ProgressSummaryView(APIView):
         tags=["progress"],
     )
     def get(self, request):
-        known_params_check(request, self.known_params)
         params = ProgressSummaryParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         group_by = params.validated_data.get("group_by") or "workplan"
@@ -198,5 +198,6 @@ class ProgressSummaryView(APIView):
             workplan_id=params.validated_data.get("workplan"),
             quarter=params.validated_data.get("quarter"),
         )
-        body = {"group_by": group_by, "rows": rows, "total": total}
-        return Response(ProgressSummarySerializer(body).data)
+        data = ProgressSummarySerializer({"group_by": group_by, "rows": rows, "total": total}).data
+        header = list(ProgressSummaryRowSerializer().fields)
+        return self.table_response(data, header=header, rows=[*data["rows"], data["total"]])

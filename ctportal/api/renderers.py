@@ -79,3 +79,14 @@ def csv_response(
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
     return response
+
+
+def table_csv_response(
+    *, header: list[str], rows: Iterable[dict], filename: str
+) -> StreamingHttpResponse:
+    """An aggregate's table (rows already serialized, in `header`'s column order) as CSV,
+    through the same guarded cells as the lists: null is an empty cell, formula-like
+    text is made inert."""
+    response = StreamingHttpResponse(_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.csv")
+    return response

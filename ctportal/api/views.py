@@ -15,11 +15,12 @@ from rest_framework import mixins
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from ctportal.api.exceptions import SERVER_ERROR_MESSAGE, error_body
 from ctportal.api.filters import PortalSearchFilter, StrictOrderingFilter
-from ctportal.api.renderers import CSVRenderer, csv_response
+from ctportal.api.renderers import CSVRenderer, csv_response, table_csv_response
 
 PK_MAX = 2**63 - 1
 COMMON_PARAMS = frozenset({"format"})
@@ -131,6 +132,33 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
     def read_back(self, obj):
         """The object as the list shows it (annotations and all), after a write."""
         return self.get_serializer(self.get_queryset().get(pk=obj.pk)).data
+
+
+class AggregateView(APIView):
+    """Base of the aggregate endpoints (the dashboards' figures): JSON, or with ?format=csv
+    the table a dashboard shows (rows, then totals) as CSV. Query parameters other than
+    `known_params` and format are a 400; errors are JSON whatever format was asked."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    known_params: frozenset[str] = frozenset()
+    csv_filename = "summary"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        known_params_check(request, self.known_params | COMMON_PARAMS)
+
+    def table_response(self, body: dict, *, header: list[str], rows: list[dict]):
+        """`body` as JSON, or its table as CSV when that was asked for."""
+        if getattr(self.request.accepted_renderer, "format", None) == "csv":
+            return table_csv_response(header=header, rows=rows, filename=self.csv_filename)
+        return Response(body)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 @csrf_exempt
