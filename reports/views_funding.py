@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from ctportal.figures import USD_POLICY, labelled_definitions
+from ctportal.figures import labelled_definitions
 from donors.exports import table_csv, table_xlsx
 from donors.filters import FILTER_PARAMS
 from donors.selectors_funding import (
@@ -177,6 +177,5 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             tables=tables,
             charts=self._charts,
             definitions=labelled_definitions(),
-            usd_policy=USD_POLICY,
         )
         return context

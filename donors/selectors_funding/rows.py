@@ -28,22 +28,17 @@ ATTRIBUTION_NOTES = {
         "USD); in the agreement's currency the same share of its allocation is shown."
     ),
     "receipts": (
-        "On project, sub-programme and province rows, receipts are the agreement's receipts "
-        "in proportion to the part of its commitment allocated to the project."
+        "On project, sub-programme and province rows, receipts and planned and overdue "
+        "tranches are the agreement's, in proportion to the part of its commitment allocated "
+        "to the project."
     ),
     "province": (
         "Province figures are those of the projects active in the province: a project that "
         "covers several provinces counts in full in each, so province rows overlap and are "
         "not added up."
     ),
-    "currency": (
-        "Each row keeps its donor's currency; USD figures are at the rate recorded with each "
-        "transaction, and only USD figures are added across currencies."
-    ),
-    "burn_rate": (
-        "Burn rate: spending against the allocation's planned pace over the part of the "
-        "period elapsed (1.00 = on plan, below 1 = slower, above 1 = faster)."
-    ),
+    "currency": "Each row keeps its donor's currency. " + figures.USD_POLICY,
+    "burn_rate": "Burn rate: " + figures.DEFINITIONS["burn_rate"],
     "period": (
         "The period filter keeps agreements and projects active in it and counts receipts, "
         "tranches and spending dated in it; commitments and allocations count whole."
