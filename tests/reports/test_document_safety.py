@@ -66,7 +66,8 @@ def test_progress_report_keeps_formulas_as_text_and_prints_markup_as_typed(users
     assert formula_cells(book) == []
     for text in (HYPERLINK, "+1+1 cohorts", "-2+3 & <unclosed", "@SUM(A1)"):
         assert text_cells(book, text), text
-    assert [c.value for c in text_cells(book, HYPERLINK)] == [HYPERLINK]  # the Activities sheet
+    # The Activities and Narratives sheets.
+    assert [c.value for c in text_cells(book, HYPERLINK)] == [HYPERLINK] * 2
 
     text = pdf_text(report)
     assert MARKUP_TITLE in text

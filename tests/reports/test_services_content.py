@@ -150,6 +150,7 @@ def test_progress_report_counts_verified_updates_only(users):
         "By status",
         "Activities",
         "Indicators",
+        "Narratives",
         "Late activities",
     ]
     by_status = {r[0]: r[1] for r in rows(book["By status"]) if r[0]}

@@ -27,17 +27,18 @@ META = ReportMeta(
 
 # sheet -> the autofilter's range: the header and the table's rows, never a total row.
 DISBURSEMENT_FILTERS = {
-    "About": "A1:B5",
+    "About": "A1:B8",
     "Summary USD": "A1:K5",
     "Agreements USD": "A1:L6",
     "Agreements currency": "A1:M6",
     "Overdue tranches": "A1:G2",
 }
 PROGRESS_FILTERS = {
-    "About": "A1:B7",
+    "About": "A1:B10",
     "By status": "A1:B7",
     "Activities": "A1:I11",
     "Indicators": "A1:I10",
+    "Narratives": "A1:H11",
     "Late activities": "A1:H9",
 }
 

@@ -28,6 +28,7 @@ from reports.documents.pdf.layout import (
     data_table,
     para,
 )
+from reports.documents.summary import disbursement_summary
 from reports.figures import DisbursementFigures, DonorSection, Totals, chart_groups
 
 
@@ -141,6 +142,8 @@ def _money_widths(lead: list[float]) -> list[float]:
 
 def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     story: list = [para(H1, f"{meta.title}: {meta.scope}")]
+    summary = disbursement_summary(figures)
+    story += [para(BODY, ("b", f"{topic}:"), f" {text}") for topic, text in summary]
     totals = figures.totals_usd
     story.append(
         para(

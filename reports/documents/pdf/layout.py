@@ -1,6 +1,6 @@
 """The page every report PDF is printed on: A4 landscape, the portal's name, title, scope,
-period and generation time on every page (drawn by onPage), the styles, and the tables and
-chart legends the reports are made of."""
+period and generation time on every page (drawn by onPage) and "Page X of Y" below it
+(_NumberedCanvas), the styles, and the tables and chart legends the reports are made of."""
 
 import io
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
@@ -112,10 +113,34 @@ def _on_page(meta: ReportMeta):
             FOOTER - 4.5 * mm,
             f"{meta.portal_name} - {meta.title} - {meta.scope} - {meta.period}",
         )
-        canvas.drawRightString(width - MARGIN, FOOTER - 4.5 * mm, f"Page {doc.page}")
         canvas.restoreState()
 
     return draw
+
+
+class _NumberedCanvas(Canvas):
+    """Writes "Page X of Y" on every page once the last is known: pages are kept until
+    save() and each is then finished with its number."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFillColor(MUTED)
+            self.setFont("Helvetica", 7.5)
+            self.drawRightString(
+                PAGE[0] - MARGIN, FOOTER - 4.5 * mm, f"Page {self._pageNumber} of {total}"
+            )
+            super().showPage()
+        super().save()
 
 
 def build_pdf(meta: ReportMeta, story: list) -> bytes:
@@ -134,7 +159,7 @@ def build_pdf(meta: ReportMeta, story: list) -> bytes:
         doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", showBoundary=0
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_on_page(meta))])
-    doc.build(story)
+    doc.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 
 

@@ -28,6 +28,7 @@ from reports.documents.pdf.layout import (
     data_table,
     para,
 )
+from reports.documents.summary import progress_summary
 from reports.figures import ProgressFigures
 
 STATUS_COLOURS = {
@@ -115,6 +116,7 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
             f"{figures.quarter_label}: {figures.period_start:%d %b %Y} to "
             f"{figures.period_end:%d %b %Y}. Only verified progress updates count.",
         ),
+        *[para(BODY, ("b", f"{topic}:"), f" {text}") for topic, text in progress_summary(figures)],
         Spacer(1, 4),
     ]
     summary = [
@@ -204,6 +206,17 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
             ]
         )
     story.append(data_table(rows, [40, 290, 60, 50, 70, 60, 60, 70, 50], numeric_from=3))
+
+    story.append(para(H2, "Narratives of every activity"))
+    for a in figures.activities:
+        reported = f"Q{a.reported_quarter}" if a.reported_quarter else "no verified update"
+        block = [
+            para(BODY, ("b", a.code), f" {a.title} ({a.lead}): {a.status_label}, {a.percent} %"),
+            para(BODY, ("i", f"Narrative ({reported}):"), f" {a.narrative or '-'}"),
+        ]
+        if a.challenges:
+            block.append(para(BODY, ("i", "Challenges:"), f" {a.challenges}"))
+        story.append(KeepTogether([*block, Spacer(1, 3)]))
 
     late = figures.late_activities
     heading = para(H2, "Late activities")

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from ctportal.money import excel_money_format
 from reports.documents.pdf import ReportMeta
+from reports.documents.summary import disbursement_summary
 from reports.documents.xlsx.about import about_sheet
 from reports.documents.xlsx.sheet import DATE, RATIO, Sum, TableSheet, save
 from reports.figures import MONEY_FIELDS, DisbursementFigures
@@ -32,7 +33,7 @@ def disbursement_xlsx(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     workbook = Workbook()
     usd = excel_money_format("USD")
     totals = figures.totals_usd
-    sheets = [about_sheet(workbook, meta, [])]
+    sheets = [about_sheet(workbook, meta, disbursement_summary(figures))]
 
     sheet = TableSheet(workbook, "Summary USD", meta)
     sheet.header(["Donor", *[f"{h} (USD)" for h in MONEY_HEAD], "Overdue tranches", "Burn rate"])

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from ctportal.money import excel_money_format
 from reports.documents.formats import counted, percent
 from reports.documents.pdf import ReportMeta
+from reports.documents.summary import progress_summary
 from reports.documents.xlsx.about import about_sheet
 from reports.documents.xlsx.sheet import NUMBER, PERCENT, Sum, TableSheet, save
 from reports.figures import ProgressFigures
@@ -20,6 +21,7 @@ def _quarters(quarters) -> str:
 def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
     workbook = Workbook()
     lines = [
+        *progress_summary(figures),
         ("Percent complete (mean)", percent(Decimal(figures.percent_complete) / 100)),
         ("Late activities", str(len(figures.late_activities))),
     ]
@@ -106,8 +108,26 @@ def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
         )
     sheets.append(sheet)
 
-    sheet = TableSheet(workbook, "Late activities", meta)
     late_head = ["Code", "Activity", "Lead", "Late quarters", "Status", "Percent", "Narrative"]
+    sheet = TableSheet(workbook, "Narratives", meta)
+    sheet.header([*late_head[:3], "Status", "Percent", "Reported", "Narrative", "Challenges"])
+    for a in figures.activities:
+        sheet.row(
+            [
+                a.code,
+                a.title,
+                a.lead,
+                a.status_label,
+                Decimal(a.percent) / 100,
+                a.reported_quarter,
+                a.narrative,
+                a.challenges,
+            ],
+            [None, None, None, None, PERCENT, "0"],
+        )
+    sheets.append(sheet)
+
+    sheet = TableSheet(workbook, "Late activities", meta)
     sheet.header([*late_head, "Challenges"])
     for a in figures.late_activities:
         sheet.row(
