@@ -51,8 +51,10 @@ class StrictOrderingFilter(OrderingFilter):
         return [term for term in fields if term]
 
     def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
         fields = sorted(getattr(view, "ordering_fields", None) or [])
+        if not fields:
+            return []  # Not accepted (a 400), so not documented.
+        parameters = super().get_schema_operation_parameters(view)
         one = "-?(" + "|".join(fields) + ")"
         for parameter in parameters:
             parameter["description"] = (
@@ -64,7 +66,11 @@ class StrictOrderingFilter(OrderingFilter):
 
 
 class PortalSearchFilter(SearchFilter):
-    pass
+    def get_schema_operation_parameters(self, view):
+        # A list without search_fields refuses ?search= (a 400), so it is not documented.
+        if not getattr(view, "search_fields", None):
+            return []
+        return super().get_schema_operation_parameters(view)
 
 
 class BoundedIntegerFilter(django_filters.NumberFilter):
