@@ -6,16 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce
 
 from ctportal.exceptions import DomainError
-from ctportal.money import to_usd
 from organisations import access
 from organisations.access import can_see_money, donor_of
 from organisations.models import Organisation
 from projects.filters import ProjectFilter
 from projects.models import (
-    BudgetCategory,
     BudgetLine,
     CountryProgramme,
     ExchangeRate,
@@ -27,6 +25,12 @@ from projects.models import (
     Project,
     Province,
     SubProgramme,
+)
+from projects.selectors_budget import (  # noqa: F401 (the project page imports them from here)
+    BudgetRow,
+    ProjectBudget,
+    project_budget,
+    project_budgets,
 )
 
 ZERO = Decimal("0.00")
@@ -187,109 +191,6 @@ def project_funding(*, user, project: Project) -> ProjectFunding | None:
     )["usd"]
     own_usd = sum((a.amount_usd for a in own), ZERO)
     return ProjectFunding(allocations=own, other_usd=other, total_usd=own_usd + other)
-
-
-@dataclass(frozen=True)
-class BudgetRow:
-    year: int
-    category: str
-    category_label: str
-    budget: Decimal | None
-    currency: str
-    # None when the budget is in another currency and no rate is recorded for it.
-    budget_usd: Decimal | None
-    spent_usd: Decimal
-
-    @property
-    def balance_usd(self) -> Decimal | None:
-        return None if self.budget_usd is None else self.budget_usd - self.spent_usd
-
-
-@dataclass(frozen=True)
-class ProjectBudget:
-    rows: list[BudgetRow]
-    budget_usd: Decimal
-    spent_usd: Decimal
-
-    @property
-    def balance_usd(self) -> Decimal:
-        return self.budget_usd - self.spent_usd
-
-
-def project_budget(*, user, project: Project) -> ProjectBudget | None:
-    """Budget by year and category against expenditure in USD; None for roles without money.
-
-    Budget lines and expenditure sums are two queries (summing both over one join would
-    multiply rows); a budget in another currency is converted at the rate of January of
-    its year (else the latest before), all rates read in one query.
-    """
-    if not can_see_money(user):
-        return None
-    lines = list(project.budget_lines.order_by("year", "category"))
-    spent = {
-        (row["year"], row["category"]): row["usd"]
-        for row in project.expenditures.annotate(year=ExtractYear("spent_on"))
-        .values("year", "category")
-        .annotate(usd=Sum("amount_usd"))
-        .order_by()
-    }
-    rates = _january_rates({(line.currency, line.year) for line in lines if line.currency != "USD"})
-    labels = dict(BudgetCategory.choices)
-    order = {value: index for index, value in enumerate(BudgetCategory.values)}
-    rows = []
-    for line in lines:
-        rate = Decimal("1") if line.currency == "USD" else rates.get((line.currency, line.year))
-        rows.append(
-            BudgetRow(
-                year=line.year,
-                category=line.category,
-                category_label=labels.get(line.category, line.category),
-                budget=line.amount,
-                currency=line.currency,
-                budget_usd=None if rate is None else to_usd(line.amount, rate),
-                spent_usd=spent.pop((line.year, line.category), ZERO),
-            )
-        )
-    # Spending with no budget line still shows, so the totals add up.
-    for (year, category), usd in spent.items():
-        rows.append(
-            BudgetRow(
-                year=year,
-                category=category,
-                category_label=labels.get(category, category),
-                budget=None,
-                currency="USD",
-                budget_usd=None,
-                spent_usd=usd,
-            )
-        )
-    rows.sort(key=lambda r: (r.year, order.get(r.category, len(order))))
-    return ProjectBudget(
-        rows=rows,
-        budget_usd=sum((r.budget_usd for r in rows if r.budget_usd is not None), ZERO),
-        spent_usd=sum((r.spent_usd for r in rows), ZERO),
-    )
-
-
-def _january_rates(pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Decimal]:
-    """{(currency, year): USD per unit} at January of the year, else the latest before it."""
-    if not pairs:
-        return {}
-    history: dict[str, list[tuple[datetime.date, Decimal]]] = {}
-    for currency, month, rate in (
-        ExchangeRate.objects.filter(currency__in={c for c, _ in pairs})
-        .order_by("currency", "-month")
-        .values_list("currency", "month", "usd_per_unit")
-    ):
-        history.setdefault(currency, []).append((month, rate))
-    found = {}
-    for currency, year in pairs:
-        january = datetime.date(year, 1, 1)
-        for month, rate in history.get(currency, []):
-            if month <= january:
-                found[(currency, year)] = rate
-                break
-    return found
 
 
 def project_results(*, project: Project) -> list[Outcome]:
