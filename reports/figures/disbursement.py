@@ -13,7 +13,6 @@ from django.db.models import Q
 
 from ctportal import figures
 from ctportal.money import CENT, quantum
-from donors.models import FundingAgreement
 from donors.selectors_funding import (
     FundingFilters,
     FundingRow,
@@ -21,6 +20,16 @@ from donors.selectors_funding import (
     funding_tranche_list,
 )
 from organisations.models import Organisation
+from reports.figures.disbursement_detail import (
+    BudgetActualRow,
+    NextTranche,
+    ProjectLine,
+    agreement_facts,
+    budget_against_actual,
+    next_tranches,
+    project_lines,
+)
+from reports.figures.viewer import REPORT_VIEWER
 
 ZERO = Decimal("0")
 
@@ -70,6 +79,13 @@ class AgreementRow:
     # spending to date it compares with, so groups of agreements get one too.
     burn_rate: Decimal | None = None
     expected_usd: Decimal = ZERO
+    # What is written on the agreement, the next tranche due after the period ("none
+    # planned" when None) and the projects it funds (reports.figures.disbursement_detail).
+    signed_on: str = ""
+    implementer: str = ""
+    implementer_iati_identifier: str = ""
+    next_tranche: NextTranche | None = None
+    projects: list[ProjectLine] = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +136,7 @@ class DonorSection:
     donor_short_name: str
     agreements: list[AgreementRow] = field(default_factory=list)
     overdue: list[OverdueTranche] = field(default_factory=list)
+    budget: list[BudgetActualRow] = field(default_factory=list)
 
     @property
     def totals_usd(self) -> Totals:
@@ -140,9 +157,7 @@ class DonorSection:
 
     @classmethod
     def from_json(cls, data: dict) -> "DonorSection":
-        agreements = [
-            AgreementRow(**_decimals(row, AgreementRow)) for row in data.get("agreements", [])
-        ]
+        agreements = [_agreement_from_json(row) for row in data.get("agreements", [])]
         overdue = [
             OverdueTranche(**_decimals(row, OverdueTranche)) for row in data.get("overdue", [])
         ]
@@ -152,7 +167,18 @@ class DonorSection:
             donor_short_name=data["donor_short_name"],
             agreements=agreements,
             overdue=overdue,
+            budget=[
+                BudgetActualRow(**_decimals(row, BudgetActualRow)) for row in data.get("budget", [])
+            ],
         )
+
+
+def _agreement_from_json(data: dict) -> AgreementRow:
+    row = _decimals(data, AgreementRow)
+    tranche = row.get("next_tranche")
+    row["next_tranche"] = NextTranche(**_decimals(tranche, NextTranche)) if tranche else None
+    row["projects"] = [ProjectLine(**_decimals(p, ProjectLine)) for p in row.get("projects", [])]
+    return AgreementRow(**row)
 
 
 def _jsonable(value):
@@ -225,21 +251,6 @@ def donors_active_in(*, period_start: datetime.date, period_end: datetime.date) 
     )
 
 
-class _ReportViewer:
-    """Who a report's figures are read as: the programme as a whole. Reports are made by
-    the schedule and by workers, not by a person; who may read one is checked when it is
-    listed or downloaded (reports.selectors)."""
-
-    is_superuser = True
-    is_authenticated = True
-    is_active = True
-    membership = None
-    pk = None
-
-
-REPORT_VIEWER = _ReportViewer()
-
-
 def _expected_usd(row: FundingRow, as_of: datetime.date) -> Decimal:
     """What the selectors' burn rate compares spending with: the allocation times the
     elapsed share of the agreement's period (donors.selectors_funding.burn_rate)."""
@@ -278,7 +289,7 @@ def donor_section(
             today=day_after,
         ).rows
     }
-    rates = dict(FundingAgreement.objects.filter(donor=donor).values_list("pk", "usd_rate"))
+    facts = agreement_facts(donor=donor)
     section = DonorSection(
         donor_id=donor.pk, donor_name=donor.name, donor_short_name=donor.short_name
     )
@@ -306,13 +317,16 @@ def donor_section(
             balance_usd=row.balance_usd,
             to_receive=to_receive,
             to_receive_usd=figures.unreceived_usd(
-                to_receive, agreement_rate=rates.get(row.key, Decimal(1))
+                to_receive, agreement_rate=facts[row.key].usd_rate
             ),
             overdue=row.overdue,
             overdue_usd=row.overdue_usd,
             overdue_count=row.overdue_count or 0,
             burn_rate=row.burn_rate,
             expected_usd=_q(_expected_usd(row, period_end)),
+            signed_on=facts[row.key].signed_on,
+            implementer=facts[row.key].implementer,
+            implementer_iati_identifier=facts[row.key].implementer_iati_identifier,
         )
         by_agreement[row.key] = agreement
         section.agreements.append(agreement)
@@ -333,4 +347,17 @@ def donor_section(
                 days_overdue=(period_end - tranche.planned_date).days,
             )
         )
+    coming = next_tranches(donor=donor, period_end=period_end)
+    lines = project_lines(
+        donor=donor,
+        period_end=period_end,
+        reporting_orgs={a.reference: a.implementer_iati_identifier for a in section.agreements},
+    )
+    for agreement in section.agreements:
+        agreement.next_tranche = coming.get(agreement.reference)
+        agreement.projects = lines.get(agreement.reference, [])
+    section.budget = budget_against_actual(
+        project_codes={p.code for a in section.agreements for p in a.projects},
+        period_end=period_end,
+    )
     return section

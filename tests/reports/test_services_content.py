@@ -40,6 +40,9 @@ def test_overall_disbursement_xlsx_totals_equal_the_funding_summary(users):
         "Agreements USD",
         "Agreements currency",
         "Overdue tranches",
+        "Agreement details",
+        "Projects",
+        "Budget against actual",
     ]
     summary = rows(book["Summary USD"])
     header, donors, total = summary[0], summary[1:-1], summary[-1]

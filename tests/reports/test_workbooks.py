@@ -32,6 +32,9 @@ DISBURSEMENT_FILTERS = {
     "Agreements USD": "A1:L6",
     "Agreements currency": "A1:M6",
     "Overdue tranches": "A1:G2",
+    "Agreement details": "A1:L6",
+    "Projects": "A1:J10",
+    "Budget against actual": "A1:I25",
 }
 PROGRESS_FILTERS = {
     "About": "A1:B10",

@@ -12,6 +12,7 @@ from reportlab.platypus import (
 )
 
 from reports.documents.formats import counted, money, ratio
+from reports.documents.pdf.disbursement_detail import donor_detail_story
 from reports.documents.pdf.layout import (
     BODY,
     CELL,
@@ -241,4 +242,6 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
         story.append(KeepTogether([heading, table]))
     else:
         story += [heading, para(BODY, "No tranche is overdue at the end of the period.")]
+    for section in figures.sections:
+        story += donor_detail_story(section)
     return build_pdf(meta, story)

@@ -9,6 +9,7 @@ from ctportal.money import excel_money_format
 from reports.documents.pdf import ReportMeta
 from reports.documents.summary import disbursement_summary
 from reports.documents.xlsx.about import about_sheet
+from reports.documents.xlsx.disbursement_detail import detail_sheets
 from reports.documents.xlsx.sheet import DATE, RATIO, Sum, TableSheet, save
 from reports.figures import MONEY_FIELDS, DisbursementFigures
 
@@ -115,4 +116,5 @@ def disbursement_xlsx(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
         [None, None, None, None, None, None, usd],
     )
     sheets.append(sheet)
+    sheets += detail_sheets(workbook, figures, meta)
     return save(workbook, sheets)
