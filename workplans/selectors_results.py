@@ -13,7 +13,13 @@ from django.db.models.functions import Coalesce
 from ctportal.figures import CANCELLED, percent_complete_rounded
 from organisations import access
 from projects.models import Project
-from workplans.models import AchievedValue, Activity, ProgressUpdate, WorkplanVersion
+from workplans.models import (
+    AchievedValue,
+    Activity,
+    ActivityTarget,
+    ProgressUpdate,
+    WorkplanVersion,
+)
 from workplans.quarters import Quarter, quarters_of
 from workplans.selectors import versions_visible_to, visible_progress_updates
 from workplans.selectors_progress import activity_quarter_rows, approved_activities
@@ -246,3 +252,97 @@ def _summary_row(figures: dict, *, key, label: str, detail: str) -> dict:
         **{value: figures[value] for value in Status.values},
         "average_percent_complete": percent_complete_rounded(average),
     }
+
+
+# --- Targets and breakdowns by quarter (the progress report) ----------------------------
+
+
+def indicator_quarter_targets(*, version: WorkplanVersion) -> dict[tuple[int, int], Decimal]:
+    """{(indicator id, quarter): the version's activities' targets summed}, one query."""
+    return {
+        (row["indicator_id"], row["quarter"]): row["total"]
+        for row in ActivityTarget.objects.filter(activity__version=version)
+        .values("indicator_id", "quarter")
+        .annotate(total=Sum("value"))
+        .order_by()
+    }
+
+
+@dataclass(frozen=True)
+class BreakdownValue:
+    """A verified achieved value of one indicator in one quarter, for one sex (dimension
+    "sex", key the Sex value) or one province (dimension "province", key its code)."""
+
+    indicator_id: int
+    quarter: int
+    dimension: str
+    key: str
+    label: str
+    value: Decimal
+
+
+def indicator_breakdowns(*, workplan_id: int, up_to_quarter: int) -> list[BreakdownValue]:
+    """The verified achieved values of the workplan's activities up to `up_to_quarter`,
+    summed by indicator, quarter and sex, and by indicator, quarter and province (one
+    query). An update may give a sex's value on its own (no province) or split by
+    province; where it gives both, the value on its own stands and the split is not added
+    again (so a sex, or a province, is never counted twice), as indicator_progress does
+    for totals."""
+    values = (
+        AchievedValue.objects.filter(
+            update__state=ProgressUpdate.State.VERIFIED,
+            update__activity__version__workplan_id=workplan_id,
+            update__quarter__lte=up_to_quarter,
+        )
+        .filter(~Q(sex="") | Q(province__isnull=False))
+        .values_list(
+            "update_id",
+            "indicator_id",
+            "update__quarter",
+            "sex",
+            "province_id",
+            "province__name",
+            "value",
+        )
+        .order_by()
+    )
+    sexes = dict(AchievedValue.Sex.choices)
+    # (dimension, key) per update and indicator: rows giving it alone, and split rows.
+    alone: dict[tuple, Decimal] = {}
+    split: dict[tuple, Decimal] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for update_id, indicator_id, quarter, sex, province, province_name, total in values:
+        base = (update_id, indicator_id, quarter)
+        if sex:
+            target = alone if province is None else split
+            key = (*base, "sex", sex)
+            target[key] = target.get(key, ZERO) + total
+            labels[("sex", sex)] = sexes.get(sex, sex)
+        if province is not None:
+            target = alone if not sex else split
+            key = (*base, "province", province)
+            target[key] = target.get(key, ZERO) + total
+            labels[("province", province)] = province_name
+    given_alone = {(u, i, d) for (u, i, _q, d, _k) in alone}
+    sums: dict[tuple[int, int, str, str], Decimal] = {}
+    for (_update, indicator_id, quarter, dimension, key), total in [
+        *alone.items(),
+        *(
+            item
+            for item in split.items()
+            if (item[0][0], item[0][1], item[0][3]) not in given_alone
+        ),
+    ]:
+        group = (indicator_id, quarter, dimension, key)
+        sums[group] = sums.get(group, ZERO) + total
+    return [
+        BreakdownValue(
+            indicator_id=indicator_id,
+            quarter=quarter,
+            dimension=dimension,
+            key=key,
+            label=labels[(dimension, key)],
+            value=value,
+        )
+        for (indicator_id, quarter, dimension, key), value in sorted(sums.items())
+    ]

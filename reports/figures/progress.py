@@ -11,6 +11,13 @@ from django.db.models import Q, Sum
 
 from ctportal import figures
 from ctportal.exceptions import DomainError
+from reports.figures.progress_detail import (
+    BreakdownRow,
+    IndicatorMeta,
+    QuarterRow,
+    breakdown_rows,
+    quarter_rows,
+)
 from workplans.models import ActivityTarget, ProgressUpdate, Workplan, WorkplanVersion
 from workplans.quarters import quarters_of
 from workplans.selectors_progress import activity_quarter_rows, approved_activities
@@ -81,6 +88,10 @@ class ProgressFigures:
     period_end: datetime.date
     activities: list[ActivityRow]
     indicators: list[IndicatorRow]
+    # Targets against actuals quarter by quarter, and the breakdowns by sex and province
+    # (reports.figures.progress_detail).
+    quarterly: list[QuarterRow] = field(default_factory=list)
+    breakdowns: list[BreakdownRow] = field(default_factory=list)
 
     @property
     def status_counts(self) -> list[tuple[str, str, int]]:
@@ -198,6 +209,15 @@ def progress_figures(*, workplan: Workplan, quarter: int) -> ProgressFigures:
                 achieved_to_date=to_date,
             )
         )
+    metas = [
+        IndicatorMeta(
+            indicator_id=t["indicator"],
+            code=t["indicator__code"],
+            title=t["indicator__title"],
+            unit=t["indicator__unit"],
+        )
+        for t in targets
+    ]
     return ProgressFigures(
         workplan_code=workplan.code,
         workplan_title=workplan.title,
@@ -208,4 +228,13 @@ def progress_figures(*, workplan: Workplan, quarter: int) -> ProgressFigures:
         period_end=this_quarter.end,
         activities=rows,
         indicators=indicators,
+        quarterly=quarter_rows(
+            version=version,
+            workplan_code=workplan.code,
+            quarters=quarters,
+            quarter=quarter,
+            indicators=metas,
+            achieved=achieved,
+        ),
+        breakdowns=breakdown_rows(workplan_id=workplan.pk, quarter=quarter, indicators=metas),
     )

@@ -155,6 +155,8 @@ def test_progress_report_counts_verified_updates_only(users):
         "Indicators",
         "Narratives",
         "Late activities",
+        "Targets by quarter",
+        "By sex and province",
     ]
     by_status = {r[0]: r[1] for r in rows(book["By status"]) if r[0]}
     # Verified: A10 completed (Q1), A1 completed (Q3), A3 on track (Q2); A3's Q3 update is

@@ -43,6 +43,8 @@ PROGRESS_FILTERS = {
     "Indicators": "A1:I10",
     "Narratives": "A1:H11",
     "Late activities": "A1:H9",
+    "Targets by quarter": "A1:H37",
+    "By sex and province": "A1:G4",
 }
 
 

@@ -28,6 +28,7 @@ from reports.documents.pdf.layout import (
     data_table,
     para,
 )
+from reports.documents.pdf.progress_detail import progress_detail_story
 from reports.documents.summary import progress_summary
 from reports.figures import ProgressFigures
 
@@ -206,6 +207,7 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
             ]
         )
     story.append(data_table(rows, [40, 290, 60, 50, 70, 60, 60, 70, 50], numeric_from=3))
+    story += progress_detail_story(figures)
 
     story.append(para(H2, "Narratives of every activity"))
     for a in figures.activities:

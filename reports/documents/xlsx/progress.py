@@ -10,6 +10,7 @@ from reports.documents.formats import counted, percent
 from reports.documents.pdf import ReportMeta
 from reports.documents.summary import progress_summary
 from reports.documents.xlsx.about import about_sheet
+from reports.documents.xlsx.progress_detail import detail_sheets
 from reports.documents.xlsx.sheet import NUMBER, PERCENT, Sum, TableSheet, save
 from reports.figures import ProgressFigures
 
@@ -144,4 +145,5 @@ def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
             [None, None, None, None, None, PERCENT],
         )
     sheets.append(sheet)
+    sheets += detail_sheets(workbook, figures, meta)
     return save(workbook, sheets)
