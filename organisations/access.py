@@ -12,6 +12,7 @@ PermissionDenied (a 403).
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from organisations.models import Membership, Organisation, Role
 
@@ -193,3 +194,38 @@ def can_see_audit(user) -> bool:
     """The audit page (every sign-in, role change and change to money, workplans and
     progress) is for administrators only."""
     return has_role(user, Role.ADMINISTRATOR)
+
+
+# --- Who is told (alerts) -------------------------------------------------------
+# Alerts go to people by role: these say who, as filters over users, so that the role
+# rules of an alert's audience live here too (alerts.selectors applies them).
+
+
+def alert_audience_managers_q(prefix: str = "") -> Q:
+    """Programme managers: they verify progress, run the money and the reports."""
+    return Q(**{f"{prefix}membership__role__in": list(MANAGERS)})
+
+
+def alert_audience_ewg_secretariat_q(prefix: str = "") -> Q:
+    """The EWG secretariat: it records the EWG's decision on a submitted version."""
+    return Q(**{f"{prefix}membership__role": Role.EWG_SECRETARIAT})
+
+
+def alert_audience_counterpart_staff_q(organisation_ids, prefix: str = "") -> Q:
+    """Counterpart staff of these organisations: they report on the activities these lead."""
+    return Q(
+        **{
+            f"{prefix}membership__role": Role.COUNTERPART_STAFF,
+            f"{prefix}membership__organisation_id__in": list(organisation_ids),
+        }
+    )
+
+
+def alert_audience_donor_viewers_q(donor_id: int, prefix: str = "") -> Q:
+    """Viewers of this one donor: never of another donor's agreements or tranches."""
+    return Q(
+        **{
+            f"{prefix}membership__role": Role.DONOR_VIEWER,
+            f"{prefix}membership__organisation_id": donor_id,
+        }
+    )

@@ -16,6 +16,7 @@ import logging
 
 from celery import Task, current_task, group, shared_task
 from django.dispatch import receiver
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from reports import conf, services
@@ -171,3 +172,10 @@ def reports_sweep_task(self) -> dict[str, list[int]]:
     queued again, unsent or lost messages sent again."""
     sweep = services.reports_sweep()
     return {"requeued": sweep.requeued, "sent": sweep.sent, "failed": sweep.failed}
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def alerts_daily_task(self) -> dict[str, int]:
+    """The day's date-driven alerts and digests (reports.services.alerting): run again on a
+    restarted worker, it tells nobody twice."""
+    return dict(services.alerts_daily(today=timezone.localdate()))

@@ -1,7 +1,7 @@
 """Apps point one way, so that the structure cannot drift again.
 
-Bottom to top: ctportal (shared plumbing) < organisations < projects < donors, workplans
-< reports. An app imports only the apps below it; donors and workplans are siblings and
+Bottom to top: ctportal (shared plumbing) < organisations < alerts < projects < donors,
+workplans < reports. An app imports only the apps below it; donors and workplans are siblings and
 never import each other. reports is the top-level read app: whatever joins several apps
 (funding next to results, the home page's figures, the project page's workplan results,
 the report figures, the audit log) lives there, and nothing imports it.
@@ -21,10 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 MAY_IMPORT: dict[str, frozenset[str]] = {
     "ctportal": frozenset(),
     "organisations": frozenset({"ctportal"}),
-    "projects": frozenset({"ctportal", "organisations"}),
-    "donors": frozenset({"ctportal", "organisations", "projects"}),
-    "workplans": frozenset({"ctportal", "organisations", "projects"}),
-    "reports": frozenset({"ctportal", "organisations", "projects", "donors", "workplans"}),
+    # Alerts sit just above people: every app's use cases tell people through them.
+    "alerts": frozenset({"ctportal", "organisations"}),
+    "projects": frozenset({"ctportal", "organisations", "alerts"}),
+    "donors": frozenset({"ctportal", "organisations", "alerts", "projects"}),
+    "workplans": frozenset({"ctportal", "organisations", "alerts", "projects"}),
+    "reports": frozenset(
+        {"ctportal", "organisations", "alerts", "projects", "donors", "workplans"}
+    ),
 }
 APPS = tuple(MAY_IMPORT)
 
@@ -273,8 +277,8 @@ def test_the_check_finds_upward_imports_lookups_by_name_and_cycles(tmp_path):
     assert upward_imports(tmp_path) == [
         "ctportal/views.py:1 ctportal.views -> donors.models (ctportal may import no app)",
         "donors/tables.py:2 donors.tables -> workplans.models "
-        "(donors may import ctportal, organisations, projects)",
+        "(donors may import alerts, ctportal, organisations, projects)",
         "projects/apis.py:4 projects.apis -> workplans "
-        "(projects may import ctportal, organisations)",
+        "(projects may import alerts, ctportal, organisations)",
     ]
     assert import_cycles(tmp_path) == [["reports.services", "reports.tasks"]]

@@ -4,11 +4,11 @@ it and the progress reported on it, each dated on the day it happened (see repla
 import datetime as dt
 from decimal import Decimal
 
+from alerts.services import silenced
 from ctportal.demo import data
 from ctportal.demo.replay import backdate, happened, moment
 from projects import services as project_services
 from projects.models import Indicator, Outcome, Output, Province
-from workplans import notifications
 from workplans import services as wp_services
 from workplans.models import (
     Activity,
@@ -160,7 +160,7 @@ class WorkplanSteps:
 
     def progress(self) -> None:
         # A replay of past reporting: the services would e-mail managers and authors today.
-        with notifications.silenced():
+        with silenced():
             self._progress()
 
     def _progress(self) -> None:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "csp",
     "ctportal",
     "organisations",
+    "alerts",
     "projects",
     "donors",
     "workplans",

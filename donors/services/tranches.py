@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from alerts.services import notifications_resolve
 from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from ctportal.money import Money, to_usd
@@ -252,7 +253,10 @@ def disbursement_receive(
         "received_date": received_date,
         "received_amount": received_amount,
     }
-    return _disbursement_write(disbursement=current, agreement=locked, values=values, user=user)
+    received = _disbursement_write(disbursement=current, agreement=locked, values=values, user=user)
+    # Alerts that it was overdue or due are done.
+    notifications_resolve(subject=f"tranche:{received.pk}")
+    return received
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ The services decide and record; what must happen on Celery is announced after co
 Every public name is re-exported here: callers import `reports.services`.
 """
 
+from reports.services.alerting import alerts_daily, alerts_date_driven_create
 from reports.services.delivering import report_deliver, subscription_set
 from reports.services.files import download_name
 from reports.services.generating import (
@@ -40,6 +41,8 @@ __all__ = [
     "LockLost",
     "QueueUnavailable",
     "Sweep",
+    "alerts_daily",
+    "alerts_date_driven_create",
     "download_name",
     "failure_reason",
     "report_claim",

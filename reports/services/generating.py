@@ -33,6 +33,7 @@ from reports.services.lease import (
     report_progress,
     report_release,
 )
+from reports.services.report_alerts import report_ready_alert
 from reports.signals import report_published
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,7 @@ def _publish(*, report_id: int, token: str, pdf: str, xlsx: str) -> Report:
         raise LockLost(f"Report {report_id} is no longer held by this run.")
     report = Report.objects.select_related("donor", "workplan").get(pk=report_id)
     Report.history.bulk_history_create([report], update=True, default_change_reason="generated")
+    report_ready_alert(report=report)
     ReportSection.objects.filter(report_id=report_id).delete()
     keep = {pdf, xlsx}
     generation = report.generation

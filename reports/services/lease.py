@@ -24,6 +24,7 @@ from django.utils import timezone
 from ctportal.exceptions import DomainError
 from reports import conf
 from reports.models import Report
+from reports.services.report_alerts import report_failed_alert
 from reports.signals import report_queued
 
 
@@ -121,8 +122,9 @@ def report_fail(
         lease_expires_at=None,
     )
     if updated:
-        report = Report.objects.get(pk=report_id)
+        report = Report.objects.select_related("donor", "workplan").get(pk=report_id)
         Report.history.bulk_history_create([report], update=True, default_change_reason="failed")
+        report_failed_alert(report=report)
         report_follow_up_start(report_id=report_id)
     return bool(updated)
 

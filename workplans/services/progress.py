@@ -3,7 +3,8 @@ managers verify them or return them with comments. Only verified figures count.
 
 Each use case is whole here, e-mails included: pages, the API, commands and the admin call
 these and add nothing, so a submission or a return tells the same people whichever way it
-was made. E-mails leave once the change is committed (workplans.notifications).
+was made. Alerts are written with the change and e-mailed once it is committed
+(workplans.alerts).
 """
 
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from django.utils import timezone
 from ctportal.audit_trail import delete_audited, save_audited
 from ctportal.exceptions import DomainError
 from projects.models import Indicator, Province
-from workplans import notifications
+from workplans import alerts
 from workplans.models import (
     AchievedValue,
     Activity,
@@ -283,7 +284,7 @@ def progress_update_submit(*, update: ProgressUpdate, user, base_url: str = "") 
     _transition(locked, to=State.SUBMITTED, user=user)
     locked.submitted_at = timezone.now()
     save_audited(locked, user=user, reason="Submitted")
-    notifications.progress_update_submitted_notify(update=locked, base_url=base_url)
+    alerts.progress_submitted_alert(update=locked, user=user, base_url=base_url)
     _refresh(update, locked)
     return locked
 
@@ -291,7 +292,7 @@ def progress_update_submit(*, update: ProgressUpdate, user, base_url: str = "") 
 @transaction.atomic
 def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
     """A manager, never the reporting organisation, verifies a submitted update; its
-    figures then count in dashboards and reports."""
+    figures then count in dashboards and reports, and its author is told."""
     reviewer_require(user, update)
     locked = update_lock(update.pk)
     require(progress_actions(activity=locked.activity, update=locked).verify)
@@ -299,6 +300,7 @@ def progress_update_verify(*, update: ProgressUpdate, user) -> ProgressUpdate:
     locked.verified_at = timezone.now()
     locked.verified_by = user
     save_audited(locked, user=user, reason="Verified")
+    alerts.progress_verified_alert(update=locked)
     _refresh(update, locked)
     return locked
 
@@ -321,6 +323,6 @@ def progress_update_return(
     _transition(locked, to=State.RETURNED, user=user, comment=comment)
     locked.review_comment = comment
     save_audited(locked, user=user, reason="Returned")
-    notifications.progress_update_returned_notify(update=locked, base_url=base_url)
+    alerts.progress_returned_alert(update=locked, base_url=base_url)
     _refresh(update, locked)
     return locked

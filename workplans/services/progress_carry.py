@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ctportal.audit_trail import delete_audited, save_audited
-from workplans import notifications
+from workplans import alerts
 from workplans.models import Activity, ProgressTransition, ProgressUpdate, WorkplanVersion
 from workplans.quarters import quarter_count
 
@@ -82,8 +82,8 @@ def _move(update: ProgressUpdate, *, target: Activity, version: WorkplanVersion,
 
 def progress_carry(*, version: WorkplanVersion, user) -> list[Carried]:
     """Move or close every open update on the earlier versions of `version`'s workplan; its
-    authors are told by e-mail once the approval commits. Called by version_approve, inside
-    its transaction and its workplan lock."""
+    authors are told (workplans.alerts), by e-mail once the approval commits. Called by
+    version_approve, inside its transaction and its workplan lock."""
     workplan = version.workplan
     # A save of progress locks its activity first: holding these, none slips a new draft
     # onto an earlier version while its updates are being carried.
@@ -142,8 +142,10 @@ def progress_carry(*, version: WorkplanVersion, user) -> list[Carried]:
         by_author: dict[int, list[Carried]] = defaultdict(list)
         for outcome in outcomes:
             by_author[outcome.update.author_id].append(outcome)
-        for carried in by_author.values():
-            notifications.progress_carried_notify(
-                updates=[(c.update, c.moved, c.notice) for c in carried], version=version
+        for author_id, carried in by_author.items():
+            alerts.progress_carried_alert(
+                author_id=author_id,
+                updates=[(c.update, c.moved, c.notice) for c in carried],
+                version=version,
             )
     return outcomes

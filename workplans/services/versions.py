@@ -12,6 +12,7 @@ from ctportal.audit_trail import save_audited
 from ctportal.exceptions import DomainError
 from organisations import access
 from projects.models import SubProgramme
+from workplans import alerts
 from workplans.models import Activity, ActivityTarget, EwgMeeting, Workplan, WorkplanVersion
 from workplans.selectors_meetings import meeting_decision_list
 
@@ -121,6 +122,7 @@ def version_submit(
     locked.submitted_at = submitted_at
     locked.submitted_by = user
     save_audited(locked, user=user, reason="Submitted for approval")
+    alerts.version_submitted_alert(version=locked)
     _refresh(version, locked)
     return locked
 
@@ -191,6 +193,7 @@ def version_approve(*, version: WorkplanVersion, meeting: EwgMeeting, user) -> W
     locked.approved_at = timezone.now()
     save_audited(locked, user=user, reason=f"Approved by {meeting}")
     progress_carry(version=locked, user=user)
+    alerts.version_decided_alert(version=locked)
     _refresh(version, locked)
     return locked
 
@@ -213,6 +216,7 @@ def version_return(
     locked.decided_by_meeting = meeting
     locked.review_comment = comment
     save_audited(locked, user=user, reason=f"Returned by {meeting}")
+    alerts.version_decided_alert(version=locked)
     _refresh(version, locked)
     return locked
 
