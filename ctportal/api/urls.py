@@ -11,6 +11,7 @@ from ctportal.api.views import api_not_found
 from donors import apis as donor_apis
 from organisations import apis as organisation_apis
 from projects import apis as project_apis
+from reports import apis_iati as iati_apis
 from reports import apis_results as results_apis
 from workplans import apis as workplan_apis
 from workplans import apis_meetings as meeting_apis
@@ -52,6 +53,8 @@ urlpatterns = [
     path("auth/token/", organisation_apis.TokenObtainView.as_view(), name="token-obtain"),
     path("funding/summary/", donor_apis.FundingSummaryView.as_view(), name="funding-summary"),
     path("progress/summary/", progress_apis.ProgressSummaryView.as_view(), name="progress-summary"),
+    path("iati/activities.xml", iati_apis.IatiActivitiesView.as_view(), name="iati-activities"),
+    path("iati/readiness/", iati_apis.IatiReadinessView.as_view(), name="iati-readiness"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
     *router.urls,
