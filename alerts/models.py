@@ -32,9 +32,7 @@ class Delivery(models.TextChoices):
 # Until a person chooses: the kinds the portal e-mailed at once before alerts existed stay
 # immediate; a ready report already comes by e-mail with its PDF (reports.services.
 # delivering), so its alert stays in the portal; every other kind goes to the digest.
-DEFAULT_DELIVERY: dict[str, str] = {
-    kind: Delivery.DIGEST for kind in Kind.values
-} | {
+DEFAULT_DELIVERY: dict[str, str] = {kind: Delivery.DIGEST for kind in Kind.values} | {
     Kind.PROGRESS_SUBMITTED: Delivery.IMMEDIATE,
     Kind.PROGRESS_RETURNED: Delivery.IMMEDIATE,
     Kind.PROGRESS_CARRIED: Delivery.IMMEDIATE,

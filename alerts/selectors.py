@@ -29,9 +29,7 @@ def notification_unread_count(*, user) -> int:
 
 def preference_deliveries(*, user) -> dict[str, str]:
     """How each kind of event reaches the user: their choice, else DEFAULT_DELIVERY."""
-    chosen = dict(
-        NotificationPreference.objects.filter(user=user).values_list("kind", "delivery")
-    )
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
     return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in Kind.values}
 
 

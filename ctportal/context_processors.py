@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from alerts.selectors import notification_unread_count
 from organisations import access
 from organisations.models import Role
 
@@ -19,6 +20,8 @@ class NavItem:
     label: str
     url: str
     active: bool = False
+    # A number to show beside the label (the notifications that need the person).
+    count: int = 0
 
 
 # (flag, label, URL names tried in order). The first name that resolves is used.
@@ -33,6 +36,7 @@ _NAV: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # included, marks it, and every role with money can open it.
     ("nav_funding", "Funding", ("donors:dashboard",)),
     ("nav_reports", "Reports", ("reports:report-list",)),
+    ("nav_notifications", "Notifications", ("alerts:notification-list",)),
     ("nav_audit", "Audit log", ("audit-log",)),
 )
 
@@ -48,6 +52,7 @@ def nav_flags(user) -> dict[str, bool]:
         "nav_projects": signed_in,
         "nav_workplans": signed_in,
         "nav_reports": signed_in,
+        "nav_notifications": access.can_see_notifications(user),
         "nav_my_activities": access.can_report_progress(user),
         "nav_reviews": access.can_review_progress(user),
         "nav_meetings": access.can_see_meetings(user),
@@ -81,7 +86,15 @@ def portal(request: HttpRequest) -> dict:
         if request.path == url or (url != "/" and request.path.startswith(url))
     ]
     current = max(matches, key=len, default=None)
-    nav_items = [NavItem(label=label, url=url, active=url == current) for label, url in links]
+    counts = (
+        {"Notifications": notification_unread_count(user=user)}
+        if flags["nav_notifications"]
+        else {}
+    )
+    nav_items = [
+        NavItem(label=label, url=url, active=url == current, count=counts.get(label, 0))
+        for label, url in links
+    ]
     membership = access.membership_of(user)
     role = access.role_of(user)
     return {

@@ -23,6 +23,7 @@ urlpatterns = [
     path("funding/", include("donors.urls")),
     path("api/v1/", include("ctportal.api.urls")),
     path("account/", include("organisations.urls")),
+    path("notifications/", include("alerts.urls")),
     path("audit/", views_audit.AuditLogView.as_view(), name="audit-log"),
     path("admin/", admin.site.urls),
 ]

@@ -112,6 +112,11 @@ def can_filter_by_donor(user) -> bool:
     return can_see_money(user)
 
 
+def can_see_notifications(user) -> bool:
+    """Anyone signed in has a notification centre: each sees only what was told to them."""
+    return is_signed_in(user)
+
+
 def can_see_meetings(user) -> bool:
     """EWG meetings, their attendance, decisions and documents (pages and API alike):
     managers, the secretariat, administrators and counterpart staff; not donor viewers."""

@@ -31,6 +31,7 @@ SECTIONS = {
     "EWG meetings": "/workplans/meetings/",
     "Funding": "/funding/",
     "Reports": "/reports/",
+    "Notifications": "/notifications/",
     "Audit log": "/audit/",
     "Admin": "/admin/",
 }
@@ -45,11 +46,20 @@ MENUS = {
         "EWG meetings",
         "Funding",
         "Reports",
+        "Notifications",
     ],
-    "ewg": ["Home", "Projects", "Workplans", "EWG meetings", "Reports"],
-    "counterpart": ["Home", "Projects", "Workplans", "My activities", "EWG meetings", "Reports"],
+    "ewg": ["Home", "Projects", "Workplans", "EWG meetings", "Reports", "Notifications"],
+    "counterpart": [
+        "Home",
+        "Projects",
+        "Workplans",
+        "My activities",
+        "EWG meetings",
+        "Reports",
+        "Notifications",
+    ],
     # A donor viewer opens the workplans its money reaches.
-    "donor": ["Home", "Projects", "Workplans", "Funding", "Reports"],
+    "donor": ["Home", "Projects", "Workplans", "Funding", "Reports", "Notifications"],
     # An administrator sees every workplan, meeting and funding figure.
     "administrator": [
         "Home",
@@ -58,11 +68,12 @@ MENUS = {
         "EWG meetings",
         "Funding",
         "Reports",
+        "Notifications",
         "Audit log",
         "Admin",
     ],
     # Signed in, no role yet: the lists open, with nothing in them.
-    "no role": ["Home", "Projects", "Workplans", "Reports"],
+    "no role": ["Home", "Projects", "Workplans", "Reports", "Notifications"],
 }
 
 

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from alerts import apis as alert_apis
 from ctportal.api.views import api_not_found
 from donors import apis as donor_apis
 from organisations import apis as organisation_apis
@@ -48,11 +49,17 @@ router.register(
 router.register("activities", workplan_apis.ActivityViewSet, basename="activity")
 router.register("ewg-meetings", meeting_apis.MeetingViewSet, basename="ewg-meeting")
 router.register("progress-updates", progress_apis.ProgressUpdateViewSet, basename="progress-update")
+router.register("notifications", alert_apis.NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", organisation_apis.TokenObtainView.as_view(), name="token-obtain"),
     path("funding/summary/", donor_apis.FundingSummaryView.as_view(), name="funding-summary"),
     path("progress/summary/", progress_apis.ProgressSummaryView.as_view(), name="progress-summary"),
+    path(
+        "notification-preferences/",
+        alert_apis.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("iati/activities.xml", iati_apis.IatiActivitiesView.as_view(), name="iati-activities"),
     path("iati/readiness/", iati_apis.IatiReadinessView.as_view(), name="iati-readiness"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

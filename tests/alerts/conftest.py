@@ -74,7 +74,7 @@ def japan_agreement(people):
         donor=people["_japan"],
         reference="JP-2022-01",
         start_date=datetime.date(2022, 1, 1),
-        end_date=datetime.date(2024, 5, 31),
+        end_date=datetime.date(2025, 6, 30),
         amount=Decimal("1000000.00"),
     )
 

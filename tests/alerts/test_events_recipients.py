@@ -145,6 +145,8 @@ def test_a_tranche_due_within_30_days_is_told_to_the_managers_only(people, japan
 def test_an_agreement_ending_with_money_to_receive_is_told_to_managers_and_its_donor(
     people, japan_agreement
 ):
+    japan_agreement.end_date = datetime.date(2024, 5, 31)
+    japan_agreement.save()
     # The EU's agreement ends too, but all of it was received: nobody is told of it.
     eu = FundingAgreementFactory(
         donor=people["_eu"],
