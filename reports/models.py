@@ -228,3 +228,16 @@ class ReportDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} g{self.generation} -> {self.email}"
+
+
+class HomeVisit(models.Model):
+    """When a person last opened their home page: a donor's home page shows what changed on
+    its projects since then (reports.selectors_home.donor_changes_since)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="home_visit"
+    )
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.seen_at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@ projects, workplans and progress, each a link to the list it counts.
 
 It reads every app, so it lives in reports, the read app above them all."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from donors.selectors import agreements_visible_to
 from organisations import access
 from organisations.models import Organisation, Role
 from projects.models import Project
-from projects.selectors import project_counts
+from projects.selectors import project_counts, project_list_visible_to
 from workplans.models import Activity, EwgMeeting, ProgressUpdate, WorkplanVersion
 from workplans.selectors import versions_visible_to
 
@@ -185,3 +186,59 @@ def home_figures(*, user) -> list[Figure]:
             ),
         ]
     return figures
+
+
+# --- A donor's home page: what changed since its last visit ------------------------------
+
+CHANGES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class DonorChanges:
+    since: datetime.datetime
+    tranches_received: list
+    updates_verified: list
+    versions_approved: list
+
+    @property
+    def any(self) -> bool:
+        return bool(self.tranches_received or self.updates_verified or self.versions_approved)
+
+
+def donor_changes_since(*, user, since: datetime.datetime) -> DonorChanges | None:
+    """For a donor viewer, what changed on what its own agreements fund since `since`: its
+    tranches received (recorded since), progress updates verified on its projects'
+    activities, workplan versions approved that it may see; the latest CHANGES_SHOWN of
+    each. None for every other role. Three queries."""
+    if access.donor_of(user) is None:
+        return None
+    tranches = (
+        Disbursement.objects.filter(
+            agreement__in=agreements_visible_to(user),
+            received_date__isnull=False,
+            updated_at__gt=since,
+        )
+        .select_related("agreement")
+        .order_by("-received_date", "-pk")[:CHANGES_SHOWN]
+    )
+    updates = (
+        ProgressUpdate.objects.filter(
+            state=ProgressUpdate.State.VERIFIED,
+            verified_at__gt=since,
+            activity__project__in=project_list_visible_to(user).values("pk"),
+        )
+        .select_related("activity__version__workplan", "activity__project")
+        .order_by("-verified_at", "-pk")[:CHANGES_SHOWN]
+    )
+    versions = (
+        versions_visible_to(user)
+        .filter(approved_at__gt=since)
+        .select_related("workplan", "decided_by_meeting__sub_programme")
+        .order_by("-approved_at", "-pk")[:CHANGES_SHOWN]
+    )
+    return DonorChanges(
+        since=since,
+        tranches_received=list(tranches),
+        updates_verified=list(updates),
+        versions_approved=list(versions),
+    )

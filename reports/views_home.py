@@ -3,7 +3,9 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
-from reports.selectors_home import home_figures
+from organisations import access
+from reports.selectors_home import donor_changes_since, home_figures
+from reports.services.home import home_visit_record
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -11,5 +13,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["figures"] = home_figures(user=self.request.user)
+        user = self.request.user
+        context["figures"] = home_figures(user=user)
+        if access.donor_of(user) is not None:
+            since = home_visit_record(user=user)
+            context["changes"] = donor_changes_since(user=user, since=since)
         return context
