@@ -20,12 +20,17 @@ class PortalPagination(PageNumberPagination):
             )
         return min(int(raw), self.max_page_size)
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def params_check(self, request) -> None:
+        """A 400 naming `page` or `page_size` when either is not a whole number from 1."""
+        self.get_page_size(request)
         raw = request.query_params.get(self.page_query_param)
         if raw not in (None, "", *self.last_page_strings) and (not raw.isdigit() or int(raw) < 1):
             raise ValidationError(
                 {self.page_query_param: ["Enter a page number from 1."]}, code="invalid_page"
             )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.params_check(request)
         # A page past the last one stays a 404, as DRF answers it.
         return super().paginate_queryset(queryset, request, view)
 

@@ -3,8 +3,10 @@ can answer with (400, 401, 403, 404, 429; 409 where an edit can be stale), and C
 are documented as text."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from ctportal.api.views import AggregateView, PortalViewSet
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -36,6 +38,22 @@ ERRORS = {
 
 
 class PortalAutoSchema(AutoSchema):
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        # ?format= is accepted by every read of ours (JSON, and CSV on lists and
+        # aggregates), so it is documented there like any other parameter.
+        if self.method == "GET" and isinstance(self.view, PortalViewSet | AggregateView):
+            formats = [renderer.format for renderer in self.view.get_renderers()]
+            parameters.append(
+                OpenApiParameter(
+                    "format",
+                    str,
+                    enum=formats,
+                    description="The answer's format: " + " or ".join(formats) + ".",
+                )
+            )
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for response in responses.values():

@@ -39,6 +39,14 @@ def known_params_check(request, known) -> None:
     for name, values in request.query_params.lists():
         if any("\x00" in value for value in values):
             raise ValidationError({name: [NUL_MESSAGE]}, code="null_characters_not_allowed")
+    # `?status=` is not a status: a script that meant "no filter" leaves the parameter out,
+    # and one that lost a value is told so rather than answered as if unfiltered.
+    empty = sorted(name for name, values in request.query_params.lists() if "" in values)
+    if empty:
+        raise ValidationError(
+            {name: ["Give a value, or leave the parameter out."] for name in empty},
+            code="blank_parameter",
+        )
 
 
 NUL_MESSAGE = "Null characters are not allowed."
@@ -111,6 +119,9 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         if getattr(request.accepted_renderer, "format", None) == "csv":
+            # Every row is streamed, but paging parameters are still checked: the schema
+            # documents them for both formats.
+            self.paginator.params_check(request)
             return csv_response(
                 queryset=queryset,
                 serializer_class=self.get_serializer_class(),
