@@ -11,6 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.models import Kind
+from alerts.services import Event, notify
 from organisations.models import Organisation, Role
 from organisations.tokens import api_token_create
 from reports.models import Report
@@ -163,6 +165,18 @@ def world(transactional_db):
     }
     for user in users.values():
         api_token_create(user=user, name="Monthly export")
+        notify(
+            event=Event(
+                kind=Kind.TRANCHE_DUE,
+                subject="tranche:demo",
+                dedupe_key="tranche_due:demo",
+                title="Tranche due 01 Sep 2023: EU-ICSP-2023-01",
+                body="The tranche of EUR 300,000.00 of EU-ICSP-2023-01 is planned.",
+                url=reverse("home"),
+                action="See the agreement's tranches",
+            ),
+            recipients=[user],
+        )
     return {
         "users": users,
         "project": project,
@@ -187,6 +201,8 @@ def pages_for(role: str, w: dict) -> list[tuple[str, str]]:
         ("projects-filtered", reverse("projects:project-list") + "?status=2"),
         ("project", reverse("projects:project-detail", args=[project.code])),
         ("programmes", reverse("projects:programme-list")),
+        ("notifications", reverse("alerts:notification-list")),
+        ("notification-preferences", reverse("alerts:notification-preferences")),
     ]
     workplans = [
         ("workplans", reverse("workplans:workplan-list")),
