@@ -165,7 +165,7 @@ def version_submitted_alert(*, version: WorkplanVersion) -> None:
             dedupe_key=f"version_submitted:{version.pk}:{version.submitted_at:%Y%m%d%H%M%S%f}",
             title=f"Awaiting EWG approval: {workplan.code} v{version.number}",
             body=(
-                f"Version {version.number} of {workplan.code} \"{workplan.title}\" was "
+                f'Version {version.number} of {workplan.code} "{workplan.title}" was '
                 "submitted for approval by the EWG."
             ),
             url=reverse("workplans:version-detail", args=[version.pk]),
@@ -184,13 +184,11 @@ def version_decided_alert(*, version: WorkplanVersion) -> None:
     recipients = set(audience.audience_managers().values_list("pk", flat=True))
     if approved:
         leads = version.activities.values_list("lead_counterpart_id", flat=True).distinct()
-        recipients |= set(
-            audience.audience_counterpart_staff(leads).values_list("pk", flat=True)
-        )
+        recipients |= set(audience.audience_counterpart_staff(leads).values_list("pk", flat=True))
     meeting = version.decided_by_meeting
     meeting_id = meeting.pk if meeting else 0
     verb = "approved" if approved else "returned"
-    body = f"Version {version.number} of {workplan.code} \"{workplan.title}\" was {verb}"
+    body = f'Version {version.number} of {workplan.code} "{workplan.title}" was {verb}'
     body += f" by the {meeting}." if meeting else "."
     if not approved and version.review_comment:
         body += f"\n\nThe EWG's comment:\n\n{version.review_comment}"
