@@ -4,6 +4,7 @@ as on the pages. The results framework's endpoints are reports.apis_results (who
 outcome depends on the workplans one sees, too)."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
@@ -23,6 +24,8 @@ from projects.models import (
     CountryProgramme,
     ExchangeRate,
     Expenditure,
+    NapArea,
+    Province,
     SubProgramme,
 )
 from projects.selectors import project_list, project_list_visible_to
@@ -32,7 +35,9 @@ from projects.serializers import (
     ExchangeRateSerializer,
     ExpenditureInputSerializer,
     ExpenditureSerializer,
+    NapAreaSerializer,
     ProjectSerializer,
+    ProvinceSerializer,
     SubProgrammeSerializer,
 )
 
@@ -90,7 +95,40 @@ class ProjectViewSet(PortalViewSet):
     csv_filename = "projects"
 
     def get_queryset(self):
-        return project_list(user=self.request.user).prefetch_related("counterparts", "nap_areas")
+        # The allocations (with agreement and donor) feed each funder's USD total; the
+        # serializer shows only those the user may see.
+        return project_list(user=self.request.user).prefetch_related(
+            "counterparts", "nap_areas", "allocations__agreement__donor"
+        )
+
+
+class ProvinceViewSet(PortalViewSet):
+    """Provinces by ISO 3166-2:PK code: what a project's `provinces` name."""
+
+    serializer_class = ProvinceSerializer
+    ordering_fields = ["code", "name"]
+    csv_filename = "provinces"
+    lookup_value_regex = "[A-Z]{2}-[A-Z]{2}"
+
+    def get_queryset(self):
+        return Province.objects.order_by("code")
+
+    def get_object(self):
+        # Looked up by code, not by a numeric id.
+        obj = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.last_modified = obj.updated_at
+        return obj
+
+
+class NapAreaViewSet(PortalViewSet):
+    """National Action Plan points: what a project's `nap_areas` ids name."""
+
+    serializer_class = NapAreaSerializer
+    ordering_fields = ["version", "number"]
+    csv_filename = "nap-areas"
+
+    def get_queryset(self):
+        return NapArea.objects.order_by("version", "number")
 
 
 class BudgetLineViewSet(PortalViewSet):

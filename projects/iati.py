@@ -19,3 +19,16 @@ def project_iati_identifier(*, reporting_org_identifier: str, project_code: str)
     if not reporting_org_identifier or not project_code:
         return ""
     return f"{reporting_org_identifier}{IATI_SEPARATOR}{project_code.strip()}"
+
+
+# UNODC's IATI organisation identifier (CRS channel code 41128 under the XM-DAC agency, as
+# ../shared/iati/README.md derives it): the reporting organisation of the programme's IATI
+# activities, in the export (reports.iati) and the project API alike.
+REPORTING_ORG_IDENTIFIER = "XM-DAC-41128"
+
+
+def reported_iati_identifier(project_code: str) -> str:
+    """The activity identifier under which UNODC reports a project."""
+    return project_iati_identifier(
+        reporting_org_identifier=REPORTING_ORG_IDENTIFIER, project_code=project_code
+    )

@@ -11,6 +11,8 @@ class Province(models.Model):
 
     code = models.CharField(max_length=6, primary_key=True)
     name = models.CharField(max_length=80)
+    # Harvesting scripts ask for what changed since their last run (?modified_since=).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["code"]
@@ -25,6 +27,7 @@ class NapArea(models.Model):
     version = models.CharField(max_length=10)
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["version", "number"]

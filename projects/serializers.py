@@ -1,10 +1,15 @@
 """What the API shows of projects, money rows and results. Every relation read here comes
 from the endpoint's queryset (select_related or prefetch_related): no serializer queries."""
 
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ctportal.api.fields import IdField
 from ctportal.money import Currency
+from organisations import access
+from projects.iati import reported_iati_identifier
 from projects.models import (
     BudgetCategory,
     BudgetLine,
@@ -12,9 +17,11 @@ from projects.models import (
     ExchangeRate,
     Expenditure,
     Indicator,
+    NapArea,
     Outcome,
     Output,
     Project,
+    Province,
     SubProgramme,
 )
 
@@ -43,12 +50,47 @@ class SubProgrammeSerializer(serializers.ModelSerializer):
         fields = ["id", "programme", "programme_code", "code", "title"]
 
 
+class ParticipatingOrgSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["funding", "implementing"])
+    organisation = serializers.IntegerField(help_text="Its id at /api/v1/organisations/.")
+    name = serializers.CharField()
+    iati_identifier = serializers.CharField(help_text="Empty where none is verified.")
+    usd_total = serializers.DecimalField(
+        max_digits=18, decimal_places=2, allow_null=True, help_text="Funders: USD allocated."
+    )
+
+
+def _org_row(org, role: str, usd_total) -> dict:
+    return {
+        "role": role,
+        "organisation": org.pk,
+        "name": org.name,
+        "iati_identifier": org.iati_identifier,
+        "usd_total": usd_total,
+    }
+
+
+class ProvinceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["code", "name", "updated_at"]
+
+
+class NapAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NapArea
+        fields = ["id", "version", "number", "title", "updated_at"]
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     sub_programme_code = serializers.CharField(source="sub_programme.code", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     provinces = serializers.SerializerMethodField()
     counterparts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     nap_areas = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    iati_identifier = serializers.SerializerMethodField()
+    participating_orgs = serializers.SerializerMethodField()
+    other_funding_usd = serializers.SerializerMethodField()
 
     class Meta:
         model = Project
@@ -67,11 +109,58 @@ class ProjectSerializer(serializers.ModelSerializer):
             "counterparts",
             "dac_sector",
             "nap_areas",
+            "iati_identifier",
+            "participating_orgs",
+            "other_funding_usd",
+            "updated_at",
         ]
 
     def get_provinces(self, project) -> list[str]:
-        """ISO 3166-2:PK codes of the provinces the project works in."""
+        """ISO 3166-2:PK codes of the provinces the project works in (/api/v1/provinces/)."""
         return [province.code for province in project.provinces.all()]
+
+    def get_iati_identifier(self, project) -> str:
+        """The IATI activity identifier UNODC reports the project under."""
+        return reported_iati_identifier(project.code)
+
+    def _user(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    @extend_schema_field(ParticipatingOrgSerializer(many=True))
+    def get_participating_orgs(self, project) -> list[dict]:
+        """Funders the user may see money of (the funding role, with the USD they
+        allocated), then the counterparts (the implementing role). A donor viewer sees only
+        its own funding; roles that never see money see no funder."""
+        user = self._user()
+        rows: dict[int, dict] = {}
+        if access.can_see_money(user):
+            own = access.donor_of(user)
+            for allocation in project.allocations.all():
+                donor = allocation.agreement.donor
+                if own is not None and donor.pk != own.pk:
+                    continue
+                row = rows.setdefault(donor.pk, _org_row(donor, "funding", Decimal("0.00")))
+                row["usd_total"] += allocation.amount_usd
+        funders = sorted(rows.values(), key=lambda row: row["name"])
+        implementers = [_org_row(org, "implementing", None) for org in project.counterparts.all()]
+        return [
+            {**row, "usd_total": None if row["usd_total"] is None else str(row["usd_total"])}
+            for row in funders + implementers
+        ]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True))
+    def get_other_funding_usd(self, project) -> str | None:
+        """For a donor viewer, every other donor's allocations as one USD figure."""
+        user = self._user()
+        own = access.donor_of(user)
+        if own is None or not access.can_see_money(user):
+            return None
+        other = sum(
+            (a.amount_usd for a in project.allocations.all() if a.agreement.donor_id != own.pk),
+            Decimal("0.00"),
+        )
+        return str(other)
 
 
 class BudgetLineSerializer(serializers.ModelSerializer):

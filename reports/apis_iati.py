@@ -1,7 +1,8 @@
 """IATI endpoints: GET /api/v1/iati/activities.xml (the IATI 2.03 activity document of
-the projects the token's user may see, with the project list's filters) and GET
+the projects the token's user may see, with the project list's filters), GET
 /api/v1/iati/readiness/ (what each of those projects lacks for a valid record, before
-export). Both read reports.iati; the export is streamed."""
+export) and GET /api/v1/sectors/ (the DAC sectors a project's dac_sector names). They read
+reports.iati; the export is streamed."""
 
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -13,11 +14,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ctportal.api.harvest import PARAM as MODIFIED_SINCE
+from ctportal.api.harvest import conditional, modified_since_value
 from ctportal.api.views import known_params_check
 from projects.api_filters import ProjectFilter
 from projects.models import Project
 from projects.selectors import project_list
 from reports.iati.builder import iati_activities_stream
+from reports.iati.codelists import codelist, sector_codelist_changed_at
 from reports.iati.readiness import iati_readiness_list
 
 FILTER_PARAMETERS = [
@@ -106,3 +110,42 @@ class IatiReadinessView(_IatiView):
                 for row in rows
             ]
         )
+
+
+class SectorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SectorListView(APIView):
+    """DAC 5-digit sectors (the IATI Sector codelist, vocabulary 1): what a project's
+    `dac_sector` names. `modified_since` after the codelist file last changed lists none."""
+
+    renderer_classes = [JSONRenderer]
+    known_params = frozenset({"code", MODIFIED_SINCE})
+
+    @extend_schema(
+        operation_id="sectors_list",
+        parameters=[
+            OpenApiParameter("code", str, description="One DAC 5-digit code."),
+            OpenApiParameter(MODIFIED_SINCE, OpenApiTypes.DATETIME),
+        ],
+        responses={200: SectorSerializer(many=True)},
+    )
+    def get(self, request):
+        known_params_check(request, self.known_params)
+        since = modified_since_value(request)
+        sectors = codelist("Sector")
+        changed = sector_codelist_changed_at()
+        wanted = request.query_params.get("code")
+        rows = [
+            {"code": code, "name": name}
+            for code, name in sectors.names.items()
+            if (wanted is None or code == wanted) and (since is None or changed >= since)
+        ]
+        self.last_modified = changed
+        return Response(rows)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return conditional(request, response, last_modified=getattr(self, "last_modified", None))

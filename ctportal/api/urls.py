@@ -34,6 +34,8 @@ router.register("exchange-rates", project_apis.ExchangeRateViewSet, basename="ex
 router.register("programmes", project_apis.CountryProgrammeViewSet, basename="programme")
 router.register("sub-programmes", project_apis.SubProgrammeViewSet, basename="sub-programme")
 router.register("projects", project_apis.ProjectViewSet, basename="project")
+router.register("provinces", project_apis.ProvinceViewSet, basename="province")
+router.register("nap-areas", project_apis.NapAreaViewSet, basename="nap-area")
 router.register("budget-lines", project_apis.BudgetLineViewSet, basename="budget-line")
 router.register("expenditures", project_apis.ExpenditureViewSet, basename="expenditure")
 router.register("outcomes", results_apis.OutcomeViewSet, basename="outcome")
@@ -62,6 +64,7 @@ urlpatterns = [
     ),
     path("iati/activities.xml", iati_apis.IatiActivitiesView.as_view(), name="iati-activities"),
     path("iati/readiness/", iati_apis.IatiReadinessView.as_view(), name="iati-readiness"),
+    path("sectors/", iati_apis.SectorListView.as_view(), name="sectors"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),
     *router.urls,

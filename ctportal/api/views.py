@@ -20,6 +20,14 @@ from rest_framework.viewsets import GenericViewSet
 
 from ctportal.api.exceptions import SERVER_ERROR_MESSAGE, error_body
 from ctportal.api.filters import PortalSearchFilter, StrictOrderingFilter
+from ctportal.api.harvest import PARAM as MODIFIED_SINCE
+from ctportal.api.harvest import (
+    ModifiedSinceFilter,
+    conditional,
+    has_modification_time,
+    newest_update,
+    view_model,
+)
 from ctportal.api.renderers import CSVRenderer, csv_response, table_csv_response
 
 PK_MAX = 2**63 - 1
@@ -72,7 +80,12 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
     """Read endpoints (list and retrieve); subclasses add their writes through services."""
 
     # permission_classes: the settings' default, organisations.api_permissions.HasRole.
-    filter_backends = [DjangoFilterBackend, PortalSearchFilter, StrictOrderingFilter]
+    filter_backends = [
+        DjangoFilterBackend,
+        PortalSearchFilter,
+        StrictOrderingFilter,
+        ModifiedSinceFilter,
+    ]
     lookup_value_regex = "[0-9]+"
     csv_filename = "export"
     ordering_fields: list[str] = []
@@ -98,6 +111,9 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
         known = set(COMMON_PARAMS)
         if self.action == "list":
             known |= LIST_PARAMS
+            # Lists whose rows carry a modification time (updated_at) can be harvested.
+            if has_modification_time(view_model(self)):
+                known.add(MODIFIED_SINCE)
             filterset_class = getattr(self, "filterset_class", None)
             if filterset_class is not None:
                 known |= set(filterset_class.base_filters)
@@ -114,7 +130,9 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
         if not str(value).isdigit() or int(value) > PK_MAX:
             raise NotFound()
-        return super().get_object()
+        obj = super().get_object()
+        self.last_modified = getattr(obj, "updated_at", None)
+        return obj
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -129,6 +147,7 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
                 filename=self.csv_filename,
             )
         page = self.paginate_queryset(queryset)
+        self.last_modified = newest_update(page)
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 
@@ -138,6 +157,11 @@ class PortalViewSet(mixins.RetrieveModelMixin, GenericViewSet):
         if isinstance(response, Response) and response.status_code >= 400:
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
+        if isinstance(response, Response):
+            # ETag and Last-Modified on every read; a conditional GET may earn a 304.
+            response = conditional(
+                request, response, last_modified=getattr(self, "last_modified", None)
+            )
         return response
 
     def read_back(self, obj):

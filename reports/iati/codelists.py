@@ -7,6 +7,7 @@ are those of `reports/iati/reference/` (an unmodified copy of ../shared/iati/), 
 folder the IATI_REFERENCE_DIR setting names.
 """
 
+import datetime
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,13 @@ def code(list_name: str, name: str) -> str:
     """The code of `list_name` officially named `name`: code("TransactionType",
     "Incoming Funds")."""
     return codelist(list_name).code_named(name)
+
+
+def sector_codelist_changed_at() -> datetime.datetime:
+    """When the Sector codelist file last changed (the OECD updates it; it is refreshed
+    from the IATI repository): its rows carry no time of their own."""
+    path = reference_dir() / "codelists" / "Sector.xml"
+    return datetime.datetime.fromtimestamp(int(path.stat().st_mtime), tz=datetime.UTC)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from ctportal.money import quantum
 from donors.models import Allocation, Disbursement
 from organisations import access
 from organisations.models import Organisation
+from projects.iati import REPORTING_ORG_IDENTIFIER, reported_iati_identifier
 from projects.models import (
     BudgetLine,
     Expenditure,
@@ -35,9 +36,8 @@ from workplans.quarters import quarters_of
 
 CHUNK = 50
 
-# UNODC's organisation identifier (CRS channel 41128 under the XM-DAC agency; see
-# ../shared/iati/README.md), the reporting organisation of every activity.
-REPORTING_ORG_REF = "XM-DAC-41128"
+# UNODC's organisation identifier, the reporting organisation of every activity.
+REPORTING_ORG_REF = REPORTING_ORG_IDENTIFIER
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ class ActivityRecord:
 
 
 def activity_identifier(project: Project) -> str:
-    """The project's IATI activity identifier (Project.iati_identifier where recorded)."""
-    return getattr(project, "iati_identifier", None) or f"{REPORTING_ORG_REF}-{project.code}"
+    """The project's IATI activity identifier (projects.iati, one definition)."""
+    return reported_iati_identifier(project.code)
 
 
 def iati_project_list(
