@@ -201,6 +201,7 @@ def pages_for(role: str, w: dict) -> list[tuple[str, str]]:
         ("projects-filtered", reverse("projects:project-list") + "?status=2"),
         ("project", reverse("projects:project-detail", args=[project.code])),
         ("programmes", reverse("projects:programme-list")),
+        ("iati-export", reverse("reports:iati-export")),
         ("notifications", reverse("alerts:notification-list")),
         ("notification-preferences", reverse("alerts:notification-preferences")),
     ]
