@@ -24,6 +24,7 @@ from donors.services.common import (
 )
 from organisations.models import Organisation
 from projects.selectors import usd_rate_for
+from projects.services import project_funding_changed
 
 AGREEMENT_FIELDS = (
     "donor",
@@ -269,9 +270,11 @@ def agreement_update(
         # Allocations and planned tranches are valued at the agreement's rate
         # (ctportal.figures.USD_POLICY), so they follow it.
         why = reason or "The agreement's USD rate changed."
-        for allocation in Allocation.objects.filter(agreement=current).order_by("pk"):
+        allocations = list(Allocation.objects.filter(agreement=current).order_by("pk"))
+        for allocation in allocations:
             allocation.amount_usd = to_usd(allocation.amount, usd_rate)
             save_audited(allocation, user=user, reason=why)
+        project_funding_changed(project_ids=[a.project_id for a in allocations])
         for tranche in Disbursement.objects.filter(agreement=current).order_by("pk"):
             tranche.planned_usd_rate = usd_rate
             tranche.planned_amount_usd = to_usd(tranche.planned_amount, usd_rate)

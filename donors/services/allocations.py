@@ -16,6 +16,7 @@ from donors.services.common import (
     total_of,
 )
 from projects.models import Project
+from projects.services import project_funding_changed
 
 
 def _allocation_check(
@@ -82,6 +83,7 @@ def allocation_create(
         notes=notes,
     )
     save_audited(allocation, user=user)
+    project_funding_changed(project_ids=[project.pk])
     return allocation
 
 
@@ -104,6 +106,7 @@ def allocation_update(
     if notes is not None:
         current.notes = notes
     save_audited(current, user=user, reason=reason)
+    project_funding_changed(project_ids=[current.project_id])
     return current
 
 
@@ -113,4 +116,6 @@ def allocation_delete(
 ) -> None:
     """Removing an allocation frees its amount for other projects of the agreement."""
     lock_agreement(allocation.agreement_id)
-    delete_audited(Allocation.objects.get(pk=allocation.pk), user=user, reason=reason)
+    current = Allocation.objects.get(pk=allocation.pk)
+    delete_audited(current, user=user, reason=reason)
+    project_funding_changed(project_ids=[current.project_id])

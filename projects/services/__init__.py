@@ -30,6 +30,7 @@ from .projects import (
     PROJECT_FIELDS,
     PROJECT_M2M_FIELDS,
     project_create,
+    project_funding_changed,
     project_update,
     project_validate,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "output_update",
     "output_validate",
     "project_create",
+    "project_funding_changed",
     "project_update",
     "project_validate",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from ctportal.audit_trail import save_audited
 from ctportal.exceptions import DomainError
@@ -206,3 +207,9 @@ def project_update(
         _set_project_m2m(project, m2m)
     save_audited(project, user=user)
     return project
+
+
+def project_funding_changed(*, project_ids: Iterable[int]) -> None:
+    """A project's funders or their amounts changed (an allocation was made, changed or
+    removed): its `updated_at` moves, so a harvest with `modified_since` finds it."""
+    Project.objects.filter(pk__in=list(project_ids)).update(updated_at=timezone.now())

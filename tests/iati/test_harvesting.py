@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ctportal.api.harvest import has_modification_time
 from ctportal.api.urls import router
+from donors.services import allocation_create, allocation_delete, allocation_update
 from projects.models import NapArea, Province
 from tests.api.conftest import client_for
 from tests.api.world import ROLES, build_world
@@ -153,3 +154,21 @@ def test_a_conditional_get_answers_304_until_something_changes(world, url):
     # Another user's view is another representation: its own ETag.
     donor = client_for(world.users["donor_a"]).get(url, HTTP_IF_NONE_MATCH=changed["ETag"])
     assert donor.status_code == 200
+
+
+def test_a_harvest_finds_a_project_whose_funding_changed(world):
+    """A project's funders and their USD totals are part of what a harvest reads: an
+    allocation made, changed or removed moves the project's modification time."""
+    client = client_for(world.users["manager"])
+    allocation = world.allocation_b
+    for change in (
+        lambda: allocation_update(allocation=allocation, amount=Decimal("1000.00")),
+        lambda: allocation_delete(allocation=allocation),
+        lambda: allocation_create(
+            agreement=world.agreement_b, project=world.project_b, amount=Decimal("5.00")
+        ),
+    ):
+        since = timezone.now()
+        change()
+        changed = client.get("/api/v1/projects/", {"modified_since": since.isoformat()}).json()
+        assert [row["code"] for row in changed["results"]] == ["PB"]
