@@ -44,6 +44,9 @@ class Notification(models.Model):
     """One event told to one person, once: `dedupe_key` names the event, and a person holds
     at most one notification per event (so a task run twice tells nobody twice)."""
 
+    # What a harvest's ?modified_since= reads (ctportal.api.harvest).
+    HARVEST_TIMES = ("created_at", "read_at", "resolved_at")
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )

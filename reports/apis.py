@@ -9,12 +9,15 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from ctportal.api.fields import IdField
 from ctportal.api.filters import is_id_text
+from ctportal.api.harvest import PARAM as MODIFIED_SINCE
+from ctportal.api.harvest import ModifiedSinceFilter
 from ctportal.api.pagination import PortalPagination
 from ctportal.api.schema import ErrorSerializer
 from ctportal.api.views import known_params_check
@@ -129,19 +132,24 @@ class ReportListApi(APIView):
             OpenApiParameter("workplan", int),
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int),
+            OpenApiParameter(
+                MODIFIED_SINCE,
+                OpenApiTypes.DATETIME,
+                description="Only reports requested, started or finished at or after this "
+                "time (ISO 8601), for harvesting what changed since a last run.",
+            ),
         ],
         responses={200: ReportPageSerializer},
         tags=["reports"],
     )
     def get(self, request):
-        known_params_check(request, {*FILTERS, "page", "page_size", "format"})
+        known_params_check(request, {*FILTERS, "page", "page_size", "format", MODIFIED_SINCE})
         filters = {name: request.query_params.get(name, "") for name in FILTERS}
         for name in ("donor", "workplan"):
             if filters[name] and not is_id_text(filters[name]):
-                from rest_framework.exceptions import ValidationError
-
                 raise ValidationError({name: ["Enter an id."]}, code="invalid")
         queryset = selectors.report_list(user=request.user, filters=filters)
+        queryset = ModifiedSinceFilter().filter_queryset(request, queryset, self)
         paginator = PortalPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = ReportSerializer(page, many=True, context={"request": request}).data

@@ -17,6 +17,10 @@ class Report(models.Model):
     """One report for one scope and period: re-running it replaces its files, never adds
     a second record."""
 
+    # What a harvest's ?modified_since= reads (ctportal.api.harvest): a report changes
+    # when it is asked for, starts and finishes.
+    HARVEST_TIMES = ("requested_at", "started_at", "finished_at")
+
     class Kind(models.TextChoices):
         DISBURSEMENT = "disbursement", "Monthly disbursement report"
         PROGRESS = "progress", "Quarterly progress report"

@@ -10,6 +10,8 @@ Either validator in the request (If-None-Match first, as RFC 9110 asks) can earn
 import datetime
 import hashlib
 
+from django.db.models import F
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.dateparse import parse_date, parse_datetime
@@ -49,8 +51,26 @@ def modified_since_value(request) -> datetime.datetime | None:
         return datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
+def modification_time(model):
+    """The expression of a row's last change: its `updated_at`, or, for a model whose
+    changes are moments of its life cycle (a report requested, started, finished), the
+    latest of the fields its `HARVEST_TIMES` names (the first is never null). None for a
+    model that records no such time."""
+    if model is None:
+        return None
+    if any(f.name == "updated_at" for f in model._meta.get_fields()):
+        return F("updated_at")
+    names = getattr(model, "HARVEST_TIMES", ())
+    if not names:
+        return None
+    if len(names) == 1:
+        return F(names[0])
+    # SQLite's MAX() of a NULL is NULL: a moment not reached yet stands as the first one.
+    return Greatest(*(Coalesce(name, names[0]) for name in names))
+
+
 def has_modification_time(model) -> bool:
-    return model is not None and any(f.name == "updated_at" for f in model._meta.get_fields())
+    return modification_time(model) is not None
 
 
 def view_model(view):
@@ -64,9 +84,12 @@ class ModifiedSinceFilter(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         moment = modified_since_value(request)
-        if moment is None or not has_modification_time(queryset.model):
+        expression = modification_time(queryset.model)
+        if moment is None or expression is None:
             return queryset
-        return queryset.filter(updated_at__gte=moment)
+        return queryset.alias(harvest_modified_at=expression).filter(
+            harvest_modified_at__gte=moment
+        )
 
     def get_schema_operation_parameters(self, view):
         if not has_modification_time(view_model(view)):
@@ -84,8 +107,12 @@ class ModifiedSinceFilter(BaseFilterBackend):
 
 
 def newest_update(objects) -> datetime.datetime | None:
-    """The newest `updated_at` among already loaded rows (no query)."""
-    moments = [getattr(obj, "updated_at", None) for obj in objects]
+    """The newest change among already loaded rows (no query): `updated_at`, or the
+    latest of the model's HARVEST_TIMES."""
+    moments = []
+    for obj in objects:
+        names = ("updated_at",) if hasattr(obj, "updated_at") else getattr(obj, "HARVEST_TIMES", ())
+        moments.extend(getattr(obj, name, None) for name in names)
     moments = [m for m in moments if m is not None]
     return max(moments) if moments else None
 

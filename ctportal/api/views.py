@@ -193,6 +193,9 @@ class AggregateView(APIView):
         if isinstance(response, Response) and response.status_code >= 400:
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
+        if isinstance(response, Response):
+            # An ETag of the figures: a script polling a summary earns a 304 until they move.
+            response = conditional(request, response, last_modified=None)
         return response
 
 

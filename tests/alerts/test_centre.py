@@ -7,11 +7,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from lxml import html
 from rest_framework.test import APIClient
 
 from alerts.models import Kind, Notification, NotificationPreference
-from alerts.services import Event, notifications_resolve, notify
+from alerts.services import Event, notification_mark_read, notifications_resolve, notify
 from tests.alerts.conftest import PEOPLE
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +181,16 @@ def test_query_counts_do_not_grow_with_the_number_of_notifications(
         client.get(reverse("alerts:notification-list"))
     with django_assert_num_queries(len(one_api.captured_queries)):
         api.get("/api/v1/notifications/")
+
+
+def test_a_harvest_of_my_notifications_with_modified_since_finds_what_changed(people):
+    manager = people["manager"]
+    _tell(manager, 3)
+    since = timezone.now()
+    first = Notification.objects.filter(recipient=manager).order_by("pk").first()
+    notification_mark_read(notification=first)
+    changed = _api(manager).get("/api/v1/notifications/", {"modified_since": since.isoformat()})
+    assert changed.status_code == 200
+    assert [row["id"] for row in changed.json()["results"]] == [first.pk]
+    bad = _api(manager).get("/api/v1/notifications/", {"modified_since": "soon"})
+    assert (bad.status_code, list(bad.json()["error"]["fields"])) == (400, ["modified_since"])

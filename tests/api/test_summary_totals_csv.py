@@ -140,3 +140,22 @@ def test_a_donor_gets_no_summary_csv_it_may_not_see(world):
     response = client_for(world.users["counterpart"]).get("/api/v1/funding/summary/?format=csv")
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("url", ["/api/v1/funding/summary/", "/api/v1/progress/summary/"])
+def test_a_summary_answers_304_to_a_conditional_get_while_its_figures_stay(mixed, url):
+    client = client_for(mixed.users["manager"])
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert (again.status_code, again.content) == (304, b"")
+
+
+def test_a_summary_answers_200_with_a_new_etag_once_its_figures_move(mixed):
+    client = client_for(mixed.users["manager"])
+    first = client.get("/api/v1/funding/summary/")
+    AllocationFactory(agreement=mixed.agreement_b, project=mixed.project_a, amount=D("7.00"))
+    moved = client.get("/api/v1/funding/summary/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert moved.status_code == 200
+    assert moved["ETag"] != first["ETag"]
