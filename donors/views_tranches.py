@@ -35,7 +35,6 @@ from donors.views_manage import (
     crumbs,
     tranche_actions,
 )
-from projects.selectors import usd_rate_for
 
 
 def tranche_or_404(user, pk: int) -> Disbursement:
@@ -66,6 +65,8 @@ class RateInfo:
     amount: Decimal | None = None
     rate: Decimal | None = None
     error: str = ""
+    # A plan is valued at the agreement's rate, whatever its month.
+    agreements_rate: bool = False
 
     @property
     def rate_display(self) -> str:
@@ -78,15 +79,16 @@ class RateInfo:
         return to_usd(self.amount, self.rate)
 
 
-def rate_info(agreement: FundingAgreement, on, amount) -> RateInfo:
-    """The rate projects.selectors.usd_rate_for gives the services for `on`, or why none."""
+def rate_info(agreement: FundingAgreement, field: str, on, amount) -> RateInfo:
+    """The rate the tranche service records for `field` on `on`, or why there is none."""
+    planned = field == "planned"
     if on is None:
-        return RateInfo(agreement.currency, None, amount)
+        return RateInfo(agreement.currency, None, amount, agreements_rate=planned)
     try:
-        rate = usd_rate_for(currency=agreement.currency, on=on)
+        rate = services.disbursement_usd_rate(agreement=agreement, field=field, on=on)
     except DomainError as error:
         return RateInfo(agreement.currency, on, amount, error=" ".join(error.messages))
-    return RateInfo(agreement.currency, on, amount, rate=rate)
+    return RateInfo(agreement.currency, on, amount, rate=rate, agreements_rate=planned)
 
 
 def _parse_date(value: str) -> datetime.date | None:
@@ -113,6 +115,7 @@ class AgreementUsdRateView(ManagerRequiredMixin, View):
         field = "received" if request.GET.get("field") == "received" else "planned"
         info = rate_info(
             agreement,
+            field,
             _parse_date(request.GET.get(f"{field}_date", "")),
             _parse_amount(request.GET.get(f"{field}_amount", "")),
         )
@@ -124,11 +127,12 @@ def _bound_rate(form, agreement: FundingAgreement, field: str, default_date=None
     if form.is_bound:
         return rate_info(
             agreement,
+            field,
             _parse_date(form.data.get(f"{field}_date", "")),
             _parse_amount(form.data.get(f"{field}_amount", "")),
         )
     initial_date = form.initial.get(f"{field}_date", default_date)
-    return rate_info(agreement, initial_date, form.initial.get(f"{field}_amount"))
+    return rate_info(agreement, field, initial_date, form.initial.get(f"{field}_amount"))
 
 
 # --- Tranches ------------------------------------------------------------------------------

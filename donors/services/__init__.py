@@ -27,6 +27,7 @@ from donors.services.tranches import (
     disbursement_reason_validate,
     disbursement_receive,
     disbursement_update,
+    disbursement_usd_rate,
     disbursement_validate,
 )
 
@@ -43,6 +44,7 @@ __all__ = [
     "allocation_update",
     "allocation_validate",
     "disbursement_create",
+    "disbursement_usd_rate",
     "disbursement_delete",
     "disbursement_reason_validate",
     "disbursement_receive",

@@ -43,6 +43,16 @@ class _TrancheRates:
     received: Decimal | None
 
 
+def disbursement_usd_rate(*, agreement: FundingAgreement, field: str, on: datetime.date) -> Decimal:
+    """The USD rate a tranche's `field` ("planned" or "received") is recorded at
+    (ctportal.figures.USD_POLICY): a plan at the agreement's rate, whatever its month; a
+    receipt at the UN rate of the month it arrived (DomainError naming received_date when
+    that month has none)."""
+    if field == "planned":
+        return agreement.usd_rate
+    return usd_rate_for(currency=agreement.currency, on=on, field="received_date")
+
+
 def _disbursement_check(
     *,
     agreement: FundingAgreement,
@@ -101,7 +111,7 @@ def _disbursement_check(
         )
     # ctportal.figures.USD_POLICY: money not yet received is worth, in USD, what the
     # commitment is, so a planned tranche takes the agreement's rate (and follows it).
-    planned_rate = agreement.usd_rate
+    planned_rate = disbursement_usd_rate(agreement=agreement, field="planned", on=planned_date)
     # A recorded receipt rate stays as long as its date does: a later correction of the
     # rate table never rewrites a figure already reported.
     received_rate = None
@@ -109,7 +119,9 @@ def _disbursement_check(
         if current is not None and current.received_date == received_date:
             received_rate = current.received_usd_rate
         else:
-            received_rate = usd_rate_for(currency=currency, on=received_date, field="received_date")
+            received_rate = disbursement_usd_rate(
+                agreement=agreement, field="received", on=received_date
+            )
     return _TrancheRates(planned=planned_rate, received=received_rate)
 
 

@@ -250,17 +250,18 @@ def test_manager_records_an_agreement_its_money_and_spending_and_the_dashboard_s
     save_screenshot(page, "allocated")
 
     # 4. Three tranches planned: 400,000 in March, 400,000 in September, 200,000 in
-    #    December 2025, each shown with the rate of its month.
-    plan(page, "2025-03-01", "400000.00", "1.08")
+    #    December 2025, each shown with the agreement's rate (money not yet received is
+    #    valued as the commitment is, ctportal.figures.USD_POLICY).
+    plan(page, "2025-03-01", "400000.00", "1.25")
     assert_accessible(page, "tranche-plan-form")
     click_visible(page, "Plan the tranche")
     expect(page.locator(".messages")).to_contain_text(
         "Tranche of EUR 400,000.00 planned for 1 Mar 2025."
     )
-    plan(page, "2025-09-01", "400000.00", "1.16")
+    plan(page, "2025-09-01", "400000.00", "1.25")
     click_visible(page, "Plan the tranche")
     expect(page.locator(".messages")).to_contain_text("planned for 1 Sep 2025.")
-    plan(page, "2025-12-01", "200000.00", "1.16")
+    plan(page, "2025-12-01", "200000.00", "1.25")
     click_visible(page, "Plan the tranche")
     expect(page.locator(".messages")).to_contain_text(
         "Tranche of EUR 200,000.00 planned for 1 Dec 2025."
@@ -404,8 +405,8 @@ def test_manager_records_an_agreement_its_money_and_spending_and_the_dashboard_s
         row.locator("td[data-label='Balance']"), received - spent_eur, received_usd - spent_usd
     )
     expect(row.locator("td[data-label='Overdue tranches']")).to_have_text("1")
-    # The December tranche, never received, at its planned month's rate (1.16).
+    # The December tranche, never received, at the agreement's rate (1.25).
     expect_money(
-        row.locator("td[data-label='Overdue']"), Decimal("200000.00"), Decimal("232000.00")
+        row.locator("td[data-label='Overdue']"), Decimal("200000.00"), Decimal("250000.00")
     )
     assert_accessible(page, "dashboard-after")

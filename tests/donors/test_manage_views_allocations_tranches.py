@@ -208,8 +208,9 @@ def test_a_received_tranche_is_not_offered_for_receipt_again(browser, money):
             ["USD rate used for 15 Jun 2023", ">1.09<", "EUR 1,000.00 =", ">USD 1,090.00<"],
         ),
         (
-            {"field": "planned", "planned_date": "2023-02-01", "planned_amount": ""},
-            ["USD rate used for 1 Feb 2023", ">1.08<"],
+            # A plan takes the agreement's rate, whatever its month (June's is 1.09).
+            {"field": "planned", "planned_date": "2023-06-15", "planned_amount": "1000"},
+            ["USD rate used: the agreement's", ">1.08<", "EUR 1,000.00 =", ">USD 1,080.00<"],
         ),
         (
             {"field": "received", "received_date": "2022-12-31"},
