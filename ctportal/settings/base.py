@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "CurrencyEnum": "ctportal.money.Currency",
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
         "ReportKindEnum": "reports.models.Report.Kind",
+        "NotificationKindEnum": "alerts.models.Kind",
         "ProjectStatusEnum": "projects.models.Project.Status",
         "VersionStatusEnum": "workplans.models.WorkplanVersion.Status",
         "ProgressStatusEnum": "workplans.models.ProgressUpdate.Status",
