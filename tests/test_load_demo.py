@@ -187,6 +187,7 @@ def test_load_demo_generates_last_months_and_quarters_reports_once(db, client):
     second run generates nothing again; a donor viewer sees its own on the reports page."""
     from django.urls import reverse
 
+    from alerts.models import Kind, Notification
     from reports.models import Report
     from reports.periods import previous_month
 
@@ -206,11 +207,18 @@ def test_load_demo_generates_last_months_and_quarters_reports_once(db, client):
     assert "6 reports" in [" ".join(line.split()) for line in out.getvalue().splitlines()]
     before = [(r.pk, r.generation, r.pdf.name, r.xlsx.name, r.finished_at) for r in reports]
 
+    # Today's date-driven alerts: GAC's overdue tranche, told to managers and GAC's viewer
+    # only, never to another donor's.
+    told = Notification.objects.filter(kind=Kind.TRANCHE_OVERDUE)
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["donor_canada", "manager"]
+    notified = Notification.objects.count()
+
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     assert "Demo data already loaded: nothing changed." in out.getvalue()
     again = Report.objects.order_by("pk")
     assert [(r.pk, r.generation, r.pdf.name, r.xlsx.name, r.finished_at) for r in again] == before
+    assert Notification.objects.count() == notified
 
     client.force_login(get_user_model().objects.get(username="donor_canada"))
     page = client.get(reverse("reports:report-list"))

@@ -8,6 +8,7 @@ from ctportal.demo.loader import DemoLoader
 from ctportal.demo.otp import demo_otp_devices
 from ctportal.demo.reports import demo_reports_generate
 from ctportal.demo.safety import demo_passwords_withdraw
+from reports.services.alerting import alerts_date_driven_create
 
 
 class Command(BaseCommand):
@@ -30,7 +31,10 @@ class Command(BaseCommand):
             "--no-reports",
             action="store_false",
             dest="reports",
-            help="Do not generate last month's and last quarter's reports (ctportal.demo.reports).",
+            help=(
+                "Do not generate last month's and last quarter's reports (ctportal.demo.reports) "
+                "nor today's date-driven alerts."
+            ),
         )
 
     def handle(self, *args, **options):
@@ -60,6 +64,12 @@ class Command(BaseCommand):
         reports = demo_reports_generate(today=timezone.localdate()) if options["reports"] else 0
         if reports:
             created[("report", "reports")] = reports
+        # What the daily task would tell today (the overdue tranche, to managers and its
+        # donor), so the notification centre of a fresh install is not empty; by their keys,
+        # a second run tells nobody twice. No digest is sent.
+        told = alerts_date_driven_create(today=timezone.localdate()) if options["reports"] else {}
+        if sum(told.values()):
+            created[("notification", "notifications")] = sum(told.values())
         if not created:
             self.stdout.write("Demo data already loaded: nothing changed.")
             return
