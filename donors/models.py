@@ -127,6 +127,10 @@ class Disbursement(TimeStampedModel):
         indexes = [
             models.Index(fields=["agreement", "planned_date"]),
             models.Index(fields=["received_date"]),
+            # ?planned_from/planned_to= and the overdue figure across agreements.
+            models.Index(fields=["planned_date"]),
+            # ?modified_since= on the tranche list.
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             models.CheckConstraint(

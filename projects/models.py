@@ -176,7 +176,13 @@ class Expenditure(TimeStampedModel):
 
     class Meta:
         ordering = ["-spent_on", "-id"]
-        indexes = [models.Index(fields=["project", "spent_on"])]
+        indexes = [
+            models.Index(fields=["project", "spent_on"]),
+            # The list's order (newest first) and ?spent_from/spent_to= across projects.
+            models.Index(fields=["spent_on", "id"]),
+            # ?modified_since= on the expenditure list.
+            models.Index(fields=["updated_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="expenditure_amount_gt_0"

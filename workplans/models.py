@@ -198,7 +198,14 @@ class Activity(TimeStampedModel):
             models.UniqueConstraint(fields=["version", "code"], name="uniq_activity_code"),
             models.UniqueConstraint(fields=["version", "lineage"], name="uniq_activity_lineage"),
         ]
-        indexes = [models.Index(fields=["lead_counterpart", "version"])]
+        indexes = [
+            models.Index(fields=["lead_counterpart", "version"]),
+            # The progress summary and report find an activity's updates by lineage, across
+            # versions; uniq_activity_lineage leads with the version and cannot serve that.
+            models.Index(fields=["lineage"]),
+            # ?modified_since= on the activity list.
+            models.Index(fields=["updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
@@ -222,6 +229,8 @@ class ActivityTarget(models.Model):
             models.CheckConstraint(condition=models.Q(value__gte=0), name="target_value_gte_0"),
             models.CheckConstraint(condition=models.Q(quarter__gte=1), name="target_quarter_gte_1"),
         ]
+        # ?quarter= on the activity list: the activities with a target in that quarter.
+        indexes = [models.Index(fields=["quarter"])]
 
     def __str__(self) -> str:
         return f"{self.activity.code} Q{self.quarter} {self.indicator.code} = {self.value}"
@@ -271,7 +280,10 @@ class ProgressUpdate(TimeStampedModel):
                 condition=models.Q(percent_complete__lte=100), name="percent_lte_100"
             ),
         ]
-        indexes = [models.Index(fields=["state", "quarter"])]
+        indexes = [
+            models.Index(fields=["state", "quarter"]),
+            models.Index(fields=["updated_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.activity.code} Q{self.quarter} ({self.get_state_display()})"
