@@ -56,8 +56,18 @@ format: $(STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(STAMP) ## benchmarks: print figures and ratios
-	$(BIN)/python -m tests.bench
+# A database generate_scale_data filled: make bench SCALE=decade (BENCH_DATABASE_URL
+# defaults to ctportal_bench_<scale> on the local PostgreSQL). Fill it once with
+#   createdb ctportal_bench_decade && DATABASE_URL=... manage.py migrate &&
+#   DATABASE_URL=... manage.py generate_scale_data --scale decade
+SCALE ?= year
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ctportal_bench_$(SCALE)
+BENCH_ARGS ?=
+
+bench: $(STAMP) ## time the key requests against gunicorn on a scale database (SCALE=year|decade)
+	@# The schema (and any summary table a migration fills) must match the code timed.
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m ctportal.scale.bench --scale $(SCALE) $(BENCH_ARGS)
 
 backup: $(STAMP) ## back up the database and uploaded files to var/backups/<time>/ (BACKUP_DIR)
 	$(BIN)/python manage.py backup

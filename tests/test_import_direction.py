@@ -41,6 +41,7 @@ COMPOSITION_ROOT = {
     "ctportal.celery": "the Celery app discovers every app's tasks",
     "ctportal.demo": "the demo loader fills every app through its services",
     "ctportal.management": "commands over the whole site: load_demo, backup, restore",
+    "ctportal.scale": "scale data and the benchmark write and read every app's tables",
     "ctportal.context_processors": (
         "the menu: a link to each app's pages, shown by organisations.access's predicates"
     ),

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
 
 from ctportal.money import to_usd
-from ctportal.scale import PROFILES, generate
+from ctportal.scale.generate import PROFILES, generate
 from ctportal.scale.profiles import AS_OF
 from donors.models import Allocation, Disbursement, FundingAgreement
 from projects.models import ExchangeRate, Expenditure

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ctportal.scale import PROFILES, generate
+from ctportal.scale.generate import PROFILES, generate
 from ctportal.scale.writer import RefusedError
 
 

@@ -1,0 +1,1 @@
+"""`make bench`: the key requests timed over HTTP against gunicorn on a scale database."""
