@@ -5,11 +5,11 @@ versions."""
 import datetime
 from collections.abc import Mapping
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from organisations import access
-from workplans.models import EwgMeeting, MeetingDocument, WorkplanVersion
+from workplans.models import Attendance, EwgMeeting, MeetingDocument, WorkplanVersion
 
 # ?sort= keys of the meetings list: the column, then a tie-break that keeps pages stable.
 MEETING_ORDERINGS = {
@@ -46,7 +46,13 @@ def meeting_list(
     queryset = (
         EwgMeeting.objects.select_related("sub_programme__programme", "chair_organisation")
         .prefetch_related(
-            "attendances__organisation", "decisions", "documents", "versions_decided__workplan"
+            # Joined, not prefetched in turn: a page of meetings costs the same few queries.
+            Prefetch("attendances", queryset=Attendance.objects.select_related("organisation")),
+            "decisions",
+            "documents",
+            Prefetch(
+                "versions_decided", queryset=WorkplanVersion.objects.select_related("workplan")
+            ),
         )
         .order_by(*_ordering(sort, MEETING_ORDERINGS, "-date"))
     )
