@@ -5,11 +5,7 @@ from decimal import Decimal
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, String
-from reportlab.platypus import (
-    KeepTogether,
-    Spacer,
-    TableStyle,
-)
+from reportlab.platypus import Spacer, TableStyle
 
 from reports.documents.formats import counted, money, ratio
 from reports.documents.pdf.disbursement_detail import donor_detail_story
@@ -20,6 +16,7 @@ from reports.documents.pdf.layout import (
     H2,
     INK,
     MARGIN,
+    NOTE,
     PAGE,
     SERIES,
     SMALL,
@@ -27,6 +24,8 @@ from reports.documents.pdf.layout import (
     build_pdf,
     chart_legend,
     data_table,
+    limited,
+    more_in_workbook,
     para,
 )
 from reports.documents.summary import disbursement_summary
@@ -141,6 +140,47 @@ def _money_widths(lead: list[float]) -> list[float]:
     return lead + [rest / len(MONEY_HEAD)] * len(MONEY_HEAD) + [40]
 
 
+def _overdue_story(figures: DisbursementFigures, totals: Totals) -> list:
+    """The tranches overdue at the period's end, longest overdue first: the first
+    PDF_ROW_LIMIT of them, and a line saying how many more the workbook lists; the total
+    row counts and sums them all."""
+    heading = para(H2, "Overdue tranches")
+    count = sum(len(s.overdue) for s in figures.sections)
+    if not count:
+        return [heading, para(BODY, "No tranche is overdue at the end of the period.")]
+    overdue = limited(
+        sorted(
+            ((s, t) for s in figures.sections for t in s.overdue),
+            key=lambda pair: (-pair[1].days_overdue, pair[0].donor_short_name, pair[1].reference),
+        )
+    )
+    rows = [["Donor", "Agreement", "Planned on", "Days overdue", "Amount", "Cur.", "USD"]]
+    for section, tranche in overdue:
+        rows.append(
+            [
+                section.donor_short_name,
+                tranche.reference,
+                tranche.planned_date,
+                str(tranche.days_overdue),
+                money(tranche.planned_amount, tranche.currency),
+                tranche.currency,
+                money(tranche.planned_amount_usd),
+            ]
+        )
+    tranches = f"{count} tranche{'' if count == 1 else 's'}"
+    rows.append(["Total", tranches, "", "", "", "USD", money(totals.overdue)])
+    story = [heading]
+    if len(overdue) < count:
+        text = more_in_workbook(len(overdue), count, "overdue tranches", "Overdue tranches")
+        story.append(para(NOTE, f"The longest overdue first: {text}"))
+    story.append(
+        data_table(
+            rows, [70, 140, 70, 70, 110, 40, 110], numeric_from=3, total=True, text_columns=(5,)
+        )
+    )
+    return story
+
+
 def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     story: list = [para(H1, f"{meta.title}: {meta.scope}")]
     summary = disbursement_summary(figures)
@@ -218,30 +258,7 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
         )
     story.append(table)
 
-    overdue = [(s, t) for s in figures.sections for t in s.overdue]
-    heading = para(H2, "Overdue tranches")
-    if overdue:
-        rows = [["Donor", "Agreement", "Planned on", "Days overdue", "Amount", "Cur.", "USD"]]
-        for section, tranche in overdue:
-            rows.append(
-                [
-                    section.donor_short_name,
-                    tranche.reference,
-                    tranche.planned_date,
-                    str(tranche.days_overdue),
-                    money(tranche.planned_amount, tranche.currency),
-                    tranche.currency,
-                    money(tranche.planned_amount_usd),
-                ]
-            )
-        count = f"{len(overdue)} tranche{'' if len(overdue) == 1 else 's'}"
-        rows.append(["Total", count, "", "", "", "USD", money(totals.overdue)])
-        table = data_table(
-            rows, [70, 140, 70, 70, 110, 40, 110], numeric_from=3, total=True, text_columns=(5,)
-        )
-        story.append(KeepTogether([heading, table]))
-    else:
-        story += [heading, para(BODY, "No tranche is overdue at the end of the period.")]
+    story += _overdue_story(figures, totals)
     for section in figures.sections:
         story += donor_detail_story(section)
     return build_pdf(meta, story)

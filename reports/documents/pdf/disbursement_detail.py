@@ -8,7 +8,19 @@ from decimal import Decimal
 from reportlab.platypus import KeepTogether, Spacer
 
 from reports.documents.formats import money
-from reports.documents.pdf.layout import BODY, CELL, H2, MARGIN, PAGE, SMALL, data_table, para
+from reports.documents.pdf.layout import (
+    BODY,
+    CELL,
+    H2,
+    MARGIN,
+    NOTE,
+    PAGE,
+    SMALL,
+    data_table,
+    limited,
+    more_in_workbook,
+    para,
+)
 from reports.figures import AgreementRow, DonorSection
 
 WIDTH = PAGE[0] - 2 * MARGIN
@@ -84,9 +96,9 @@ def _project_table(row: AgreementRow):
 
 
 def _budget_table(section: DonorSection):
+    """The first PDF_ROW_LIMIT lines; the total row sums them all."""
     rows = [BUDGET_HEAD]
-    budget = spent = balance = Decimal(0)
-    for line in section.budget:
+    for line in limited(section.budget):
         rows.append(
             [
                 para(CELL, line.project_code),
@@ -99,6 +111,8 @@ def _budget_table(section: DonorSection):
                 money(line.balance_usd),
             ]
         )
+    budget = spent = balance = Decimal(0)
+    for line in section.budget:
         budget += line.budget_usd or 0
         spent += line.spent_usd
         balance += line.balance_usd or 0
@@ -126,14 +140,16 @@ def donor_detail_story(section: DonorSection) -> list:
         story += [KeepTogether(block), Spacer(1, 5)]
     story += heading
     heading = para(H2, f"{section.donor_name}: budget against actual")
-    note = para(
-        SMALL,
+    text = (
         "Each funded project's budget by year and category against its expenditure up to "
         "the end of the period, in USD (budgets in another currency at the rate of January "
-        "of their year): whole projects, whatever their funders.",
+        "of their year): whole projects, whatever their funders."
     )
+    shown, count = len(limited(section.budget)), len(section.budget)
+    if shown < count:
+        text += " " + more_in_workbook(shown, count, "lines", "Budget against actual")
     if section.budget:
-        story.append(KeepTogether([heading, note, _budget_table(section)]))
+        story += [heading, para(NOTE, text), _budget_table(section)]
     else:
         story += [heading, para(BODY, "No budget or expenditure is recorded for its projects.")]
     return story

@@ -17,9 +17,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Frame,
+    LongTable,
     PageTemplate,
     Paragraph,
-    Table,
     TableStyle,
 )
 
@@ -48,8 +48,13 @@ H2 = ParagraphStyle(
 )
 BODY = ParagraphStyle("body", parent=_styles["BodyText"], fontSize=8.5, leading=11, textColor=INK)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9.5, textColor=MUTED)
+NOTE = ParagraphStyle("note", parent=SMALL, keepWithNext=1)  # a note on the table below
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
 CELL_R = ParagraphStyle("cell_r", parent=CELL, alignment=TA_RIGHT)
+
+# The most rows a table in a PDF lists: a person reads the first few hundred; the
+# workbook beside it keeps every row (tables longer than this say so, in the PDF).
+PDF_ROW_LIMIT = 200
 
 
 def pdf_text(value) -> str:
@@ -172,8 +177,10 @@ def data_table(
     text_columns: tuple[int, ...] = (),
 ):
     """A table whose first row is the header and whose columns from `numeric_from` on are
-    right-aligned (but `text_columns`); with `total`, the last row is bold."""
-    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    right-aligned (but `text_columns`); with `total`, the last row is bold. It splits
+    across pages with its header repeated on each (a LongTable, laid out in time linear
+    in its rows); never wrap one in KeepTogether."""
+    table = LongTable(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
         ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
@@ -185,10 +192,9 @@ def data_table(
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
+        # Every other row shaded (the 2nd, 4th, ...): one command, whatever the rows.
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, ZEBRA]),
     ]
-    for index in range(1, len(rows)):
-        if index % 2 == 0:
-            style.append(("BACKGROUND", (0, index), (-1, index), ZEBRA))
     if total and len(rows) > 1:
         style += [
             ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7.5),
@@ -197,6 +203,19 @@ def data_table(
         ]
     table.setStyle(TableStyle(style))
     return table
+
+
+def limited(rows: list, limit: int = PDF_ROW_LIMIT) -> list:
+    """The first `limit` of `rows`: what a PDF table lists (PDF_ROW_LIMIT)."""
+    return rows[:limit]
+
+
+def more_in_workbook(shown: int, total: int, noun: str, sheet: str) -> str:
+    """The line under a PDF table that lists `shown` of `total` rows."""
+    return (
+        f"{shown:,} of {total:,} {noun} listed here; the other {total - shown:,} are in the "
+        f'XLSX file of this report (sheet "{sheet}"), which lists all of them.'
+    )
 
 
 def chart_legend(x: float, y: float, pairs: list[tuple], columns: int = 1) -> Legend:

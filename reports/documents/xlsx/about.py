@@ -2,7 +2,6 @@
 it was made) and its short summary, as a two-column table."""
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from reports.documents.pdf import ReportMeta
 from reports.documents.xlsx.sheet import TableSheet
@@ -10,7 +9,7 @@ from reports.documents.xlsx.sheet import TableSheet
 
 def about_sheet(workbook: Workbook, meta: ReportMeta, lines: list[tuple[str, str]]) -> TableSheet:
     """`lines`: (item, value) pairs after the report's own description."""
-    sheet = TableSheet(workbook, "About", meta, first=True)
+    sheet = TableSheet(workbook, "About", meta, first=True, wrap=(2,))
     sheet.header(["Item", "Value"])
     for item, value in [
         ("Report", f"{meta.portal_name} - {meta.title}"),
@@ -20,8 +19,5 @@ def about_sheet(workbook: Workbook, meta: ReportMeta, lines: list[tuple[str, str
         *lines,
     ]:
         sheet.row([item, value], [None, None])
-    sheet.ws["B1"].font = Font(bold=True)
-    for row in sheet.ws.iter_rows(min_row=2, min_col=2, max_col=2):
-        row[0].alignment = Alignment(wrap_text=True, vertical="top")
     sheet.widths[2] = 100
     return sheet

@@ -3,14 +3,12 @@ agreements in USD and in each currency, overdue tranches), totals as SUM formula
 
 import datetime
 
-from openpyxl import Workbook
-
 from ctportal.money import excel_money_format
 from reports.documents.pdf import ReportMeta
 from reports.documents.summary import disbursement_summary
 from reports.documents.xlsx.about import about_sheet
 from reports.documents.xlsx.disbursement_detail import detail_sheets
-from reports.documents.xlsx.sheet import DATE, RATIO, Sum, TableSheet, save
+from reports.documents.xlsx.sheet import DATE, RATIO, Sum, TableSheet, report_workbook, save
 from reports.figures import MONEY_FIELDS, DisbursementFigures
 
 MONEY_HEAD = [
@@ -31,7 +29,7 @@ def _date(iso: str) -> datetime.date | None:
 
 
 def disbursement_xlsx(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
-    workbook = Workbook()
+    workbook = report_workbook()
     usd = excel_money_format("USD")
     totals = figures.totals_usd
     sheets = [about_sheet(workbook, meta, disbursement_summary(figures))]

@@ -3,15 +3,13 @@ status, activities, indicators, late activities), totals as SUM formulas."""
 
 from decimal import Decimal
 
-from openpyxl import Workbook
-
 from ctportal.money import excel_money_format
 from reports.documents.formats import counted, percent
 from reports.documents.pdf import ReportMeta
 from reports.documents.summary import progress_summary
 from reports.documents.xlsx.about import about_sheet
 from reports.documents.xlsx.progress_detail import detail_sheets
-from reports.documents.xlsx.sheet import NUMBER, PERCENT, Sum, TableSheet, save
+from reports.documents.xlsx.sheet import NUMBER, PERCENT, Sum, TableSheet, report_workbook, save
 from reports.figures import ProgressFigures
 
 
@@ -20,7 +18,7 @@ def _quarters(quarters) -> str:
 
 
 def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
-    workbook = Workbook()
+    workbook = report_workbook()
     lines = [
         *progress_summary(figures),
         ("Percent complete (mean)", percent(Decimal(figures.percent_complete) / 100)),

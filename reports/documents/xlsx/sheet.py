@@ -1,27 +1,42 @@
 """How every report sheet is written: one header row (row 1) with an autofilter over the
 table's rows and frozen panes below it, then the rows, then bold total rows whose sums are
-SUM formulas over the rows above (the portal's own formulas, written after the text guard
-of ctportal.spreadsheet_safety). Printed landscape, fitted to the page's width, the header
-row repeated on every page, the report's name in the page header and "Page X of Y" below."""
+SUM formulas over the rows above (the portal's own formulas, through the text guard of
+ctportal.spreadsheet_safety). Printed landscape, fitted to the page's width, the header
+row repeated on every page, the report's name in the page header and "Page X of Y" below.
+
+A sheet keeps its rows as plain values while the report adds them, counting their row
+numbers itself, and writes them once at save(): into a write-only workbook (openpyxl's
+streaming mode, which the report workbooks use) its cells go straight to the file, so
+time and memory grow linearly with the rows. Column widths, measured from every value,
+are known before the first row is written, as streaming needs."""
 
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
-from ctportal.spreadsheet_safety import inert_workbook, own_formula_set, xlsx_row
+from ctportal.spreadsheet_safety import formula_like, own_formula_set, xlsx_value
 from reports.documents.pdf import ReportMeta
 
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="E3ECF2")
+HEAD_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
+WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 RATIO = "0.00"
 NUMBER = "#,##0.##"
 DATE = "yyyy-mm-dd"
+
+
+def report_workbook() -> Workbook:
+    """The workbook a report's sheets are written into: streamed (write-only)."""
+    return Workbook(write_only=True)
 
 
 @dataclass(frozen=True)
@@ -57,23 +72,24 @@ def _header_text(text: str) -> str:
 
 
 class TableSheet:
-    """One table: header(), row()s, total()s, then the workbook's save() finishes it."""
+    """One table: header(), row()s, total()s, then save() writes it into the workbook.
+    `wrap`: columns (from 1) whose cells wrap their text."""
 
-    def __init__(self, workbook: Workbook, title: str, meta: ReportMeta, *, first=False):
-        self.ws = workbook.active if first else workbook.create_sheet()
-        self.ws.title = title[:31]
+    def __init__(self, workbook: Workbook, title: str, meta: ReportMeta, *, first=False, wrap=()):
+        self.workbook = workbook
+        self.title = title[:31]
+        self.first = first
         self.meta = meta
+        self.wrap = set(wrap)
         self.widths: dict[int, int] = {}
         self.columns = 0
+        self.names: list[str] = []
         self.last_data_row = 1
-        self.formulas: list[tuple[int, int, Sum]] = []
+        self.next_row = 2  # row 1 is the header
+        self.rows: list[tuple[list, list[str | None], bool]] = []
 
     def header(self, names: list[str]) -> None:
-        self.ws.append(xlsx_row(names))
-        for cell in self.ws[1]:
-            cell.font = BOLD
-            cell.fill = HEAD_FILL
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        self.names = list(names)
         self.columns = len(names)
         self._measure(names)
 
@@ -88,19 +104,9 @@ class TableSheet:
         return self._append(values, formats, bold=True)
 
     def _append(self, values: list, formats: list[str | None], *, bold: bool) -> int:
-        number = self.ws.max_row + 1
-        cells = []
-        for column, value in enumerate(values, start=1):
-            if isinstance(value, Sum):
-                self.formulas.append((number, column, value))
-                value = None
-            cells.append(_num(value) if isinstance(value, Decimal) else value)
-        self.ws.append(xlsx_row(cells))
-        for cell, fmt in zip(self.ws[number], formats, strict=False):
-            if fmt:
-                cell.number_format = fmt
-            if bold:
-                cell.font = BOLD
+        number = self.next_row
+        self.next_row += 1
+        self.rows.append((values, formats, bold))
         self._measure(values)
         return number
 
@@ -111,8 +117,66 @@ class TableSheet:
             text = f"{value:,.2f}" if isinstance(value, Decimal | float) else str(value or "")
             self.widths[index] = min(max(self.widths.get(index, 8), len(text) + 2), 60)
 
-    def _layout(self) -> None:
-        ws = self.ws
+    def _sheet(self):
+        if self.first and not self.workbook.write_only:
+            ws = self.workbook.active
+            ws.title = self.title
+            return ws
+        return self.workbook.create_sheet(self.title)
+
+    def write(self) -> None:
+        """Lay the sheet out and write its rows, once."""
+        ws = self._sheet()
+        self._layout(ws)
+        ws.append([self._cell(ws, name, head=True) for name in self.names])
+        for values, formats, bold in self.rows:
+            padded = list(formats) + [None] * (len(values) - len(formats))
+            ws.append(
+                [
+                    self._cell(ws, value, fmt=fmt, bold=bold, column=column)
+                    for column, (value, fmt) in enumerate(zip(values, padded, strict=True), 1)
+                ]
+            )
+        self.rows = []
+
+    def _cell(self, ws, value, *, fmt=None, bold=False, head=False, column=0):
+        if isinstance(value, Sum):
+            formula = self._formula(value, column)
+            cell = WriteOnlyCell(ws, 0)
+            if formula:
+                own_formula_set(cell, formula)
+        elif value is None and not (bold or head):
+            return None
+        else:
+            if isinstance(value, Decimal):
+                value = _num(value)
+            cell = WriteOnlyCell(ws, xlsx_value(value))
+            if isinstance(value, str):
+                # Text people typed stays text: never a formula, shown as typed.
+                cell.data_type = "s"
+                if formula_like(value):
+                    cell.quotePrefix = True
+        if head:
+            cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, HEAD_ALIGNMENT
+            return cell
+        if fmt:
+            cell.number_format = fmt
+        if bold:
+            cell.font = BOLD
+        if column in self.wrap:
+            cell.alignment = WRAP
+        return cell
+
+    def _formula(self, total: Sum, column: int) -> str | None:
+        """=SUM over the rows `total` names; None when it names none (the cell holds 0)."""
+        rows = list(range(2, self.last_data_row + 1)) if total.rows is None else total.rows
+        if not rows:
+            return None
+        letter = get_column_letter(column)
+        refs = [f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}" for a, b in _ranges(rows)]
+        return f"=SUM({','.join(refs)})"
+
+    def _layout(self, ws) -> None:
         for index, width in self.widths.items():
             ws.column_dimensions[get_column_letter(index)].width = width
         last = get_column_letter(max(self.columns, 1))
@@ -120,38 +184,22 @@ class TableSheet:
         ws.auto_filter.ref = f"A1:{last}{self.last_data_row}"
         ws.print_title_rows = "1:1"
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         meta = self.meta
         ws.oddHeader.left.text = _header_text(f"{meta.portal_name} - {meta.title}")
         ws.oddHeader.right.text = _header_text(f"{meta.scope} - {meta.period}")
-        ws.oddFooter.left.text = _header_text(ws.title)
+        ws.oddFooter.left.text = _header_text(self.title)
         ws.oddFooter.right.text = "Page &P of &N"
-
-    def _write_formulas(self) -> None:
-        for number, column, total in self.formulas:
-            rows = list(range(2, self.last_data_row + 1)) if total.rows is None else total.rows
-            cell = self.ws.cell(row=number, column=column)
-            if not rows:
-                cell.value = 0
-                continue
-            letter = get_column_letter(column)
-            refs = [
-                f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}" for a, b in _ranges(rows)
-            ]
-            own_formula_set(cell, f"=SUM({','.join(refs)})")
 
 
 def save(workbook: Workbook, sheets: list[TableSheet]) -> bytes:
-    """The file: every text cell (names, titles, narratives people typed) kept as text,
-    then the sheets' own total formulas written."""
+    """The file: each sheet written in order, every text cell (names, titles, narratives
+    people typed) kept as text and the sheets' own total formulas written as formulas."""
     for sheet in sheets:
-        sheet._layout()
-    inert_workbook(workbook)
-    for sheet in sheets:
-        sheet._write_formulas()
+        sheet.write()
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
