@@ -352,3 +352,19 @@ class ProgressTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} -> {self.to_state}"
+
+
+class VerifiedProgress(models.Model):
+    """The latest verified update (highest quarter, then newest) of each activity lineage,
+    kept, not searched for: the progress summary read it with correlated subqueries per
+    activity (issue 14). workplans.services.progress_latest keeps it with every write of an
+    update, in the same transaction; a lineage with no verified update has no row."""
+
+    lineage = models.UUIDField(primary_key=True)
+    update = models.OneToOneField(ProgressUpdate, on_delete=models.CASCADE, related_name="+")
+    quarter = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=12, choices=ProgressUpdate.Status.choices)
+    percent_complete = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.lineage} Q{self.quarter} {self.status} {self.percent_complete}%"

@@ -18,6 +18,7 @@ from workplans.models import (
     Activity,
     ActivityTarget,
     ProgressUpdate,
+    VerifiedProgress,
     WorkplanVersion,
 )
 from workplans.quarters import Quarter, quarters_of
@@ -192,6 +193,16 @@ def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: i
         activities = activities.filter(lead_counterpart=access.organisation_of(user))
     if workplan_id is not None:
         activities = activities.filter(version__workplan_id=workplan_id)
+    if quarter is None and access.is_programme_wide(user):
+        # Whoever sees every update reads each lineage's latest verified one as kept
+        # (VerifiedProgress, by its key); a quarter, or a narrower view of the updates,
+        # asks for the search below.
+        kept = VerifiedProgress.objects.filter(lineage=OuterRef("lineage"))
+        activities = activities.annotate(
+            latest_status=Subquery(kept.values("status")[:1]),
+            latest_percent=Subquery(kept.values("percent_complete")[:1]),
+        )
+        return _progress_grouped(activities, group_by)
     verified = visible_progress_updates(
         user,
         # By lineage, as the report reads it: a revision keeps the updates verified on the
@@ -207,6 +218,12 @@ def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: i
         latest_status=Subquery(latest.values("status")[:1]),
         latest_percent=Subquery(latest.values("percent_complete")[:1]),
     )
+    return _progress_grouped(activities, group_by)
+
+
+def _progress_grouped(activities, group_by: str):
+    """progress_summary's rows and total over activities annotated with latest_status and
+    latest_percent."""
     if group_by == "status":
         groups = [(value, label, Q(latest_status=value)) for value, label in Status.choices]
         groups.append((NOT_REPORTED, "No verified update", Q(latest_status__isnull=True)))

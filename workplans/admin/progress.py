@@ -13,6 +13,7 @@ from workplans.models import (
     EvidenceFile,
     ProgressTransition,
     ProgressUpdate,
+    VerifiedProgress,
 )
 
 
@@ -103,3 +104,10 @@ class ProgressTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["from_state", "to_state"]
     list_select_related = ["update__activity", "by"]
     search_fields = ["update__activity__code", "comment", "by__username"]
+
+
+@admin.register(VerifiedProgress)
+class VerifiedProgressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each lineage's latest verified update, kept by the progress services: read-only."""
+
+    list_display = ["lineage", "update", "quarter", "status", "percent_complete"]
