@@ -89,6 +89,30 @@ def report_progress(*, report_id: int, token: str, percent: int) -> None:
         raise LockLost(f"Report {report_id} is no longer held by this run.")
 
 
+class Heartbeat:
+    """Keeps a run's lease while it works between progress steps (writing a document of
+    tens of thousands of rows, assembling many sections): call it as often as convenient,
+    at every row or page; it renews the lease (report_progress, the bar unchanged) once a
+    quarter of the lease has passed since it last did, so a long run is never taken for
+    a dead one by the sweeper, and raises LockLost as soon as another run holds the
+    record."""
+
+    def __init__(self, *, report_id: int, token: str):
+        self.report_id = report_id
+        self.token = token
+        self.every = datetime.timedelta(seconds=conf.lease_seconds() / 4)
+        self.last = timezone.now()
+        self.renewals = 0
+
+    def __call__(self) -> None:
+        now = timezone.now()
+        if now - self.last < self.every:
+            return
+        report_progress(report_id=self.report_id, token=self.token, percent=0)
+        self.last = now
+        self.renewals += 1
+
+
 def report_release(*, report_id: int, token: str) -> None:
     """Give the lock back after a transient error, so the retry can claim at once."""
     # sent_at: the retry's message leaves now (with its countdown), not lost.

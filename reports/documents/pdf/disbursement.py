@@ -1,6 +1,7 @@
 """The disbursement report's PDF: money by donor and agreement, in USD and in each
 agreement's currency, and the tranches overdue at the end of the period."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -26,6 +27,7 @@ from reports.documents.pdf.layout import (
     data_table,
     limited,
     more_in_workbook,
+    no_tick,
     para,
 )
 from reports.documents.summary import disbursement_summary
@@ -181,7 +183,10 @@ def _overdue_story(figures: DisbursementFigures, totals: Totals) -> list:
     return story
 
 
-def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
+def disbursement_pdf(
+    figures: DisbursementFigures, meta: ReportMeta, *, tick: Callable[[], None] = no_tick
+) -> bytes:
+    """The PDF; `tick` is called as it goes (the run's lease heartbeat)."""
     story: list = [para(H1, f"{meta.title}: {meta.scope}")]
     summary = disbursement_summary(figures)
     story += [para(BODY, ("b", f"{topic}:"), f" {text}") for topic, text in summary]
@@ -261,4 +266,4 @@ def disbursement_pdf(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     story += _overdue_story(figures, totals)
     for section in figures.sections:
         story += donor_detail_story(section)
-    return build_pdf(meta, story)
+    return build_pdf(meta, story, tick=tick)

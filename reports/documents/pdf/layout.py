@@ -3,6 +3,7 @@ period and generation time on every page (drawn by onPage) and "Page X of Y" bel
 (_NumberedCanvas), the styles, and the tables and chart legends the reports are made of."""
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
@@ -148,7 +149,18 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
-def build_pdf(meta: ReportMeta, story: list) -> bytes:
+def no_tick() -> None:
+    """A tick that does nothing: documents made outside a report run."""
+
+
+def build_pdf(meta: ReportMeta, story: list, *, tick: Callable[[], None] = no_tick) -> bytes:
+    """The PDF of `story`; `tick` is called at every page (the run's lease heartbeat)."""
+    draw = _on_page(meta)
+
+    def on_page(canvas, doc) -> None:
+        tick()
+        draw(canvas, doc)
+
     buffer = io.BytesIO()
     doc = BaseDocTemplate(
         buffer,
@@ -163,7 +175,7 @@ def build_pdf(meta: ReportMeta, story: list) -> bytes:
     frame = Frame(
         doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", showBoundary=0
     )
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_on_page(meta))])
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
     doc.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 

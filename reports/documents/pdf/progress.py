@@ -1,6 +1,7 @@
 """The progress report's PDF: activities by status, each activity's progress, indicators
 against their targets, and the activities reported late."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -26,6 +27,7 @@ from reports.documents.pdf.layout import (
     build_pdf,
     chart_legend,
     data_table,
+    no_tick,
     para,
 )
 from reports.documents.pdf.progress_detail import progress_detail_story
@@ -108,7 +110,9 @@ def _indicator_chart(figures: ProgressFigures) -> Drawing:
     return drawing
 
 
-def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
+def progress_pdf(
+    figures: ProgressFigures, meta: ReportMeta, *, tick: Callable[[], None] = no_tick
+) -> bytes:
     story: list = [
         para(H1, f"{meta.title}: {figures.workplan_code}"),
         para(
@@ -241,4 +245,4 @@ def progress_pdf(figures: ProgressFigures, meta: ReportMeta) -> bytes:
             block.append(para(BODY, ("i", "Challenges:"), f" {a.challenges}"))
         block.append(Spacer(1, 4))
         story.append(KeepTogether(block))
-    return build_pdf(meta, story)
+    return build_pdf(meta, story, tick=tick)

@@ -2,9 +2,11 @@
 agreements in USD and in each currency, overdue tranches), totals as SUM formulas."""
 
 import datetime
+from collections.abc import Callable
 
 from ctportal.money import excel_money_format
 from reports.documents.pdf import ReportMeta
+from reports.documents.pdf.layout import no_tick
 from reports.documents.summary import disbursement_summary
 from reports.documents.xlsx.about import about_sheet
 from reports.documents.xlsx.disbursement_detail import detail_sheets
@@ -28,7 +30,10 @@ def _date(iso: str) -> datetime.date | None:
     return datetime.date.fromisoformat(iso) if iso else None
 
 
-def disbursement_xlsx(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
+def disbursement_xlsx(
+    figures: DisbursementFigures, meta: ReportMeta, *, tick: Callable[[], None] = no_tick
+) -> bytes:
+    """The workbook; `tick` is called at every row written (the run's lease heartbeat)."""
     workbook = report_workbook()
     usd = excel_money_format("USD")
     totals = figures.totals_usd
@@ -115,4 +120,4 @@ def disbursement_xlsx(figures: DisbursementFigures, meta: ReportMeta) -> bytes:
     )
     sheets.append(sheet)
     sheets += detail_sheets(workbook, figures, meta)
-    return save(workbook, sheets)
+    return save(workbook, sheets, tick=tick)

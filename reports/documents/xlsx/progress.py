@@ -1,11 +1,13 @@
 """The progress report's workbook: an About sheet, then one table per sheet (activities by
 status, activities, indicators, late activities), totals as SUM formulas."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from ctportal.money import excel_money_format
 from reports.documents.formats import counted, percent
 from reports.documents.pdf import ReportMeta
+from reports.documents.pdf.layout import no_tick
 from reports.documents.summary import progress_summary
 from reports.documents.xlsx.about import about_sheet
 from reports.documents.xlsx.progress_detail import detail_sheets
@@ -17,7 +19,10 @@ def _quarters(quarters) -> str:
     return ", ".join(f"Q{q}" for q in quarters)
 
 
-def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
+def progress_xlsx(
+    figures: ProgressFigures, meta: ReportMeta, *, tick: Callable[[], None] = no_tick
+) -> bytes:
+    """The workbook; `tick` is called at every row written (the run's lease heartbeat)."""
     workbook = report_workbook()
     lines = [
         *progress_summary(figures),
@@ -144,4 +149,4 @@ def progress_xlsx(figures: ProgressFigures, meta: ReportMeta) -> bytes:
         )
     sheets.append(sheet)
     sheets += detail_sheets(workbook, figures, meta)
-    return save(workbook, sheets)
+    return save(workbook, sheets, tick=tick)

@@ -11,6 +11,7 @@ time and memory grow linearly with the rows. Column widths, measured from every 
 are known before the first row is written, as streaming needs."""
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ctportal.spreadsheet_safety import formula_like, own_formula_set, xlsx_value
 from reports.documents.pdf import ReportMeta
+from reports.documents.pdf.layout import no_tick
 
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="E3ECF2")
@@ -124,12 +126,13 @@ class TableSheet:
             return ws
         return self.workbook.create_sheet(self.title)
 
-    def write(self) -> None:
-        """Lay the sheet out and write its rows, once."""
+    def write(self, tick: Callable[[], None]) -> None:
+        """Lay the sheet out and write its rows, once; `tick` at every row."""
         ws = self._sheet()
         self._layout(ws)
         ws.append([self._cell(ws, name, head=True) for name in self.names])
         for values, formats, bold in self.rows:
+            tick()
             padded = list(formats) + [None] * (len(values) - len(formats))
             ws.append(
                 [
@@ -195,11 +198,14 @@ class TableSheet:
         ws.oddFooter.right.text = "Page &P of &N"
 
 
-def save(workbook: Workbook, sheets: list[TableSheet]) -> bytes:
+def save(
+    workbook: Workbook, sheets: list[TableSheet], *, tick: Callable[[], None] = no_tick
+) -> bytes:
     """The file: each sheet written in order, every text cell (names, titles, narratives
-    people typed) kept as text and the sheets' own total formulas written as formulas."""
+    people typed) kept as text and the sheets' own total formulas written as formulas.
+    `tick` is called at every row (the run's lease heartbeat: it renews when due)."""
     for sheet in sheets:
-        sheet.write()
+        sheet.write(tick)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
