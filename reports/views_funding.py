@@ -10,6 +10,8 @@ look through a donor's eyes with ?as_donor=<organisation id>.
 """
 
 from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
@@ -47,6 +49,8 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
     """The dashboard; ?export=csv|xlsx&table=<name> downloads one of its tables."""
 
     OVERDUE_SHOWN = 50
+    # A decade holds thousands of projects: the page shows the largest, the downloads all.
+    PROJECTS_SHOWN = 50
     exporting = False
 
     template_name = "donors/dashboard.html"
@@ -83,7 +87,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         kwargs = self.selector_kwargs()
         builders: dict[str, Callable[[], Table]] = {
             "agreements": lambda: agreement_table(self.summary("agreement"), links),
-            "projects": lambda: group_table(self.summary("project"), links, donor_view=donor_view),
+            "projects": lambda: self._projects(links, donor_view),
             "sub_programmes": lambda: group_table(
                 self.summary("sub_programme"), links, donor_view=donor_view
             ),
@@ -102,12 +106,50 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             "quarter_status": lambda: self._with_chart(
                 "quarter_status", quarter_table(funding_activity_status(**kwargs))
             ),
-            "results": lambda: results_table(funding_results(**kwargs), links),
+            "results": lambda: self._results(funding_results(**kwargs), links),
             "overdue": lambda: self._overdue(
                 funding_tranche_list(status="overdue", **kwargs), links
             ),
         }
         return builders[name]()
+
+    def _shown_project_codes(self) -> set[str] | None:
+        """On the page, the codes of the PROJECTS_SHOWN projects with the largest allocation
+        in USD; None when every project is shown (an export, or few enough)."""
+        rows = self.summary("project").rows
+        if self.exporting or len({row.label for row in rows}) <= self.PROJECTS_SHOWN:
+            return None
+        largest: dict[str, Decimal] = {}
+        for row in rows:
+            largest[row.label] = largest.get(row.label, Decimal(0)) + row.allocated_usd
+        ranked = sorted(largest, key=lambda code: (-largest[code], code))
+        return set(ranked[: self.PROJECTS_SHOWN])
+
+    def _only_some_note(self, what: str) -> str:
+        count = len({row.label for row in self.summary("project").rows})
+        return (
+            f"Only {what} of the {self.PROJECTS_SHOWN} projects with the largest allocations "
+            f"(USD) are shown here, of {count}; the CSV and XLSX downloads list them all."
+        )
+
+    def _projects(self, links, donor_view: bool) -> Table:
+        summary = self.summary("project")
+        shown = self._shown_project_codes()
+        if shown is None:
+            return group_table(summary, links, donor_view=donor_view)
+        # The totals stay those of every project: only the rows are fewer.
+        rows = [row for row in summary.rows if row.label in shown]
+        table = group_table(replace(summary, rows=rows), links, donor_view=donor_view)
+        table.notes.insert(0, self._only_some_note("the rows"))
+        return table
+
+    def _results(self, rows, links) -> Table:
+        shown = self._shown_project_codes()
+        if shown is None:
+            return results_table(rows, links)
+        table = results_table([row for row in rows if row.project_code in shown], links)
+        table.notes.insert(0, self._only_some_note("the results"))
+        return table
 
     def _overdue(self, tranches, links) -> Table:
         """The longest-overdue tranches on the page (a decade can hold thousands); every one
