@@ -7,6 +7,7 @@ import uuid
 
 from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
+from django.db import models as django_models
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ def _everything() -> dict[str, list[tuple]]:
         return None
 
     def comparable(field, value):
-        if field.primary_key and not field.is_relation:
+        if field.primary_key and not field.is_relation and not isinstance(value, uuid.UUID):
             return ("row", place[field.model][value])
         if value is not None and target(field) is not None:
             table = target(field)
@@ -60,6 +61,16 @@ def _everything() -> dict[str, list[tuple]]:
 
     def rows(model) -> list[tuple]:
         fields = model._meta.local_concrete_fields
+        if isinstance(model._meta.pk, django_models.UUIDField):
+            # Keyed by a random identifier (VerifiedProgress by lineage): its key order is
+            # random too, so its rows are compared as a sorted list.
+            return sorted(
+                (
+                    tuple(comparable(field, getattr(obj, field.attname)) for field in fields)
+                    for obj in model._base_manager.all()
+                ),
+                key=repr,
+            )
         if not _many_to_many(model):
             return [
                 tuple(comparable(field, getattr(obj, field.attname)) for field in fields)
