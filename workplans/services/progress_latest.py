@@ -52,18 +52,23 @@ def verified_progress_refresh(*, lineages: Iterable[UUID]) -> None:
 def verified_progress_rebuild() -> int:
     """Recompute every lineage's row from scratch (after a bulk load); the rows kept."""
     VerifiedProgress.objects.all().delete()
-    latest = (
+    # Ordered so each lineage's latest comes first; the first row of a lineage is kept
+    # (DISTINCT ON would do it in PostgreSQL, but the embedded SQLite has none).
+    ordered = (
         ProgressUpdate.objects.filter(state=VERIFIED)
         .order_by("activity__lineage", "-quarter", "-pk")
-        .distinct("activity__lineage")
         .values_list("activity__lineage", "pk", "quarter", "status", "percent_complete")
     )
-    rows = [
-        VerifiedProgress(
-            lineage=lineage, update_id=pk, quarter=q, status=status, percent_complete=percent
+    rows, seen = [], None
+    for lineage, pk, q, status, percent in ordered.iterator(chunk_size=5000):
+        if lineage == seen:
+            continue
+        seen = lineage
+        rows.append(
+            VerifiedProgress(
+                lineage=lineage, update_id=pk, quarter=q, status=status, percent_complete=percent
+            )
         )
-        for lineage, pk, q, status, percent in latest.iterator()
-    ]
     VerifiedProgress.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
