@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ctportal.figures import CANCELLED, percent_complete_rounded
@@ -159,29 +159,6 @@ PROGRESS_GROUP_BYS = ("workplan", "output", "status")
 NOT_REPORTED = "not_reported"
 
 
-def _figures(condition: Q | None = None) -> dict:
-    def where(extra: Q | None = None) -> Q | None:
-        parts = [q for q in (condition, extra) if q is not None]
-        if not parts:
-            return None
-        combined = parts[0]
-        for part in parts[1:]:
-            combined &= part
-        return combined
-
-    return {
-        "activities": Count("pk", filter=where()),
-        "reported": Count("pk", filter=where(Q(latest_status__isnull=False))),
-        # ctportal.figures.DEFINITIONS["percent_complete"]: cancelled activities left out,
-        # an activity with no verified update counted as 0 %.
-        "average": Avg(
-            Coalesce("latest_percent", Value(0)),
-            filter=where(Q(latest_status__isnull=True) | ~Q(latest_status=CANCELLED)),
-        ),
-        **{value: Count("pk", filter=where(Q(latest_status=value))) for value in Status.values},
-    }
-
-
 def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: int | None):
     """Activities of the approved (in force) versions the user may see, each counted by the
     status of its latest verified update (up to `quarter`), per workplan, output or status.
@@ -223,38 +200,73 @@ def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: i
 
 def _progress_grouped(activities, group_by: str):
     """progress_summary's rows and total over activities annotated with latest_status and
-    latest_percent."""
+    latest_percent: one query grouped by the rows' key and latest status, folded here (as
+    filtered aggregates, each would evaluate the latest-update subqueries again, some fifty
+    times an activity for the status grouping)."""
+    keys = {
+        "workplan": {
+            "k": F("version__workplan_id"),
+            "l1": F("version__workplan__code"),
+            "l2": F("version__workplan__title"),
+        },
+        "output": {"k": F("output_id"), "l1": F("output__code"), "l2": F("output__title")},
+        "status": {},
+    }[group_by]
+    grouped = list(
+        activities.order_by()
+        .values(**keys, s=F("latest_status"))
+        .annotate(n=Count("pk"), p=Sum(Coalesce("latest_percent", Value(0))))
+    )
+    total = _summary_row(
+        _folded((g["s"], g["n"], g["p"]) for g in grouped), key=None, label="Total", detail=""
+    )
     if group_by == "status":
-        groups = [(value, label, Q(latest_status=value)) for value, label in Status.choices]
-        groups.append((NOT_REPORTED, "No verified update", Q(latest_status__isnull=True)))
-        figures = {}
-        for key, _label, condition in groups:
-            for name, expression in _figures(condition).items():
-                figures[f"{key}__{name}"] = expression
-        figures.update(_figures())
-        totals = activities.aggregate(**figures)
+        statuses = [*Status.choices, (NOT_REPORTED, "No verified update")]
         rows = [
             _summary_row(
-                {name: totals[f"{key}__{name}"] for name in _figures()},
+                _folded(
+                    (g["s"], g["n"], g["p"])
+                    for g in grouped
+                    if g["s"] == (None if key == NOT_REPORTED else key)
+                ),
                 key=key,
                 label=label,
                 detail="",
             )
-            for key, label, _condition in groups
+            for key, label in statuses
         ]
-        return rows, _summary_row(totals, key=None, label="Total", detail="")
-    if group_by == "workplan":
-        keys = {
-            "k": F("version__workplan_id"),
-            "l1": F("version__workplan__code"),
-            "l2": F("version__workplan__title"),
-        }
-    else:
-        keys = {"k": F("output_id"), "l1": F("output__code"), "l2": F("output__title")}
-    grouped = activities.order_by().values(**keys).annotate(**_figures()).order_by("l1", "k")
-    rows = [_summary_row(row, key=row["k"], label=row["l1"], detail=row["l2"]) for row in grouped]
-    total = _summary_row(activities.aggregate(**_figures()), key=None, label="Total", detail="")
+        return rows, total
+    by_key: dict[object, list[dict]] = {}
+    for g in grouped:
+        by_key.setdefault(g["k"], []).append(g)
+    rows = [
+        _summary_row(
+            _folded((g["s"], g["n"], g["p"]) for g in parts),
+            key=key,
+            label=parts[0]["l1"],
+            detail=parts[0]["l2"],
+        )
+        for key, parts in sorted(by_key.items(), key=lambda item: (item[1][0]["l1"], item[0]))
+    ]
     return rows, total
+
+
+def _folded(groups) -> dict:
+    """A group's figures from its (latest status, activities, sum of latest percent) rows:
+    ctportal.figures.DEFINITIONS["percent_complete"] leaves cancelled activities out and
+    counts an activity with no verified update as 0 %."""
+    figures = {"activities": 0, "reported": 0, **dict.fromkeys(Status.values, 0)}
+    counted, percent = 0, 0
+    for status, activities, percent_sum in groups:
+        figures["activities"] += activities
+        if status is not None:
+            figures["reported"] += activities
+            figures[status] += activities
+        if status != CANCELLED:
+            counted += activities
+            percent += percent_sum or 0
+    figures["average"] = Decimal(percent) / counted if counted else None
+    return figures
 
 
 def _summary_row(figures: dict, *, key, label: str, detail: str) -> dict:
