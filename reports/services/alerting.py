@@ -14,7 +14,7 @@
 It reads donors and workplans at once, so it lives in reports, the read app above them; the
 beat task reports.tasks.alerts_daily_task only calls alerts_daily. Running it again (twice
 a day, or on a worker restarted mid-run) tells nobody twice: each event has its key
-(alerts.services.notify), and the digest goes at most once a day per person.
+(alerts.services.notify_all), and the digest goes at most once a day per person.
 """
 
 import datetime
@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from alerts import selectors as audience
 from alerts.models import Kind
-from alerts.services import Event, digests_send, notify
+from alerts.services import Event, digests_send, notify_all
 from ctportal import figures
 from ctportal.money import Money
 from donors.models import Disbursement, FundingAgreement
@@ -71,6 +71,7 @@ def _quarters(today: datetime.date, told: Counter) -> None:
     )
     managers = set(audience.audience_managers().values_list("pk", flat=True))
     staff: dict[int, set[int]] = {}
+    events: list[tuple[Event, set[int]]] = []
     for row in activity_quarter_rows(activities, today=today):
         if row.update is not None and row.update.state in REPORTED:
             continue
@@ -106,18 +107,21 @@ def _quarters(today: datetime.date, told: Counter) -> None:
                 f"{quarter.label} ends on {quarter.end:%d %b %Y}; no progress update has been "
                 f'submitted yet for activity {activity.code} "{activity.title}".'
             )
-        told[kind] += notify(
-            event=Event(
-                kind=kind,
-                subject=subject,
-                dedupe_key=f"{kind}:{workplan.pk}:{activity.lineage}:{quarter.number}",
-                title=title,
-                body=body,
-                url=url,
-                action="Report progress",
-            ),
-            recipients=recipients,
+        events.append(
+            (
+                Event(
+                    kind=kind,
+                    subject=subject,
+                    dedupe_key=f"{kind}:{workplan.pk}:{activity.lineage}:{quarter.number}",
+                    title=title,
+                    body=body,
+                    url=url,
+                    action="Report progress",
+                ),
+                recipients,
+            )
         )
+    told.update(notify_all(events))
 
 
 # --- Money ----------------------------------------------------------------------------
@@ -134,49 +138,56 @@ def _donor_viewers(donor_id: int, cache: dict[int, set[int]]) -> set[int]:
 def _tranches(today: datetime.date, told: Counter) -> None:
     managers = set(audience.audience_managers().values_list("pk", flat=True))
     viewers: dict[int, set[int]] = {}
+    events: list[tuple[Event, set[int]]] = []
     overdue = Disbursement.objects.overdue(today).select_related("agreement__donor")
-    for tranche in overdue.order_by("planned_date", "pk"):
+    for tranche in overdue.order_by("planned_date", "pk").iterator(chunk_size=2000):
         agreement = tranche.agreement
         amount = Money(tranche.planned_amount, agreement.currency)
-        told[Kind.TRANCHE_OVERDUE] += notify(
-            event=Event(
-                kind=Kind.TRANCHE_OVERDUE,
-                subject=f"tranche:{tranche.pk}",
-                dedupe_key=f"tranche_overdue:{tranche.pk}:{tranche.planned_date:%Y%m%d}",
-                title=f"Tranche overdue: {agreement.reference}, {amount}",
-                body=(
-                    f"The tranche of {amount} of {agreement.reference} ({agreement.donor}) "
-                    f"was planned for {tranche.planned_date:%d %b %Y} and has not been received."
+        events.append(
+            (
+                Event(
+                    kind=Kind.TRANCHE_OVERDUE,
+                    subject=f"tranche:{tranche.pk}",
+                    dedupe_key=f"tranche_overdue:{tranche.pk}:{tranche.planned_date:%Y%m%d}",
+                    title=f"Tranche overdue: {agreement.reference}, {amount}",
+                    body=(
+                        f"The tranche of {amount} of {agreement.reference} ({agreement.donor}) "
+                        f"was planned for {tranche.planned_date:%d %b %Y} and has not been "
+                        "received."
+                    ),
+                    url=reverse("donors:agreement-detail", args=[agreement.pk]),
+                    action="See the agreement's tranches",
                 ),
-                url=reverse("donors:agreement-detail", args=[agreement.pk]),
-                action="See the agreement's tranches",
-            ),
-            # That donor's viewers only: never another donor's.
-            recipients=managers | _donor_viewers(agreement.donor_id, viewers),
+                # That donor's viewers only: never another donor's.
+                managers | _donor_viewers(agreement.donor_id, viewers),
+            )
         )
     due = Disbursement.objects.filter(
         received_date__isnull=True,
         planned_date__gte=today,
         planned_date__lte=today + datetime.timedelta(days=TRANCHE_DUE_DAYS),
     ).select_related("agreement__donor")
-    for tranche in due.order_by("planned_date", "pk"):
+    for tranche in due.order_by("planned_date", "pk").iterator(chunk_size=2000):
         agreement = tranche.agreement
         amount = Money(tranche.planned_amount, agreement.currency)
-        told[Kind.TRANCHE_DUE] += notify(
-            event=Event(
-                kind=Kind.TRANCHE_DUE,
-                subject=f"tranche:{tranche.pk}",
-                dedupe_key=f"tranche_due:{tranche.pk}:{tranche.planned_date:%Y%m%d}",
-                title=f"Tranche due {tranche.planned_date:%d %b %Y}: {agreement.reference}",
-                body=(
-                    f"The tranche of {amount} of {agreement.reference} ({agreement.donor}) is "
-                    f"planned for {tranche.planned_date:%d %b %Y}."
+        events.append(
+            (
+                Event(
+                    kind=Kind.TRANCHE_DUE,
+                    subject=f"tranche:{tranche.pk}",
+                    dedupe_key=f"tranche_due:{tranche.pk}:{tranche.planned_date:%Y%m%d}",
+                    title=f"Tranche due {tranche.planned_date:%d %b %Y}: {agreement.reference}",
+                    body=(
+                        f"The tranche of {amount} of {agreement.reference} ({agreement.donor}) is "
+                        f"planned for {tranche.planned_date:%d %b %Y}."
+                    ),
+                    url=reverse("donors:agreement-detail", args=[agreement.pk]),
+                    action="See the agreement's tranches",
                 ),
-                url=reverse("donors:agreement-detail", args=[agreement.pk]),
-                action="See the agreement's tranches",
-            ),
-            recipients=managers,
+                managers,
+            )
         )
+    told.update(notify_all(events))
 
 
 def _agreements(today: datetime.date, told: Counter) -> None:
@@ -204,23 +215,27 @@ def _agreements(today: datetime.date, told: Counter) -> None:
         .select_related("donor")
         .order_by("end_date", "pk")
     )
+    events: list[tuple[Event, set[int]]] = []
     for agreement in ending:
         to_receive = figures.to_receive(committed=agreement.amount, received=agreement.received)
         if to_receive <= 0:
             continue
         left = Money(to_receive, agreement.currency)
-        told[Kind.AGREEMENT_ENDING] += notify(
-            event=Event(
-                kind=Kind.AGREEMENT_ENDING,
-                subject=f"agreement:{agreement.pk}",
-                dedupe_key=f"agreement_ending:{agreement.pk}:{agreement.end_date:%Y%m%d}",
-                title=f"Agreement ending {agreement.end_date:%d %b %Y}: {agreement.reference}",
-                body=(
-                    f"{agreement.reference} ({agreement.donor}) ends on "
-                    f"{agreement.end_date:%d %b %Y} with {left} not yet received."
+        events.append(
+            (
+                Event(
+                    kind=Kind.AGREEMENT_ENDING,
+                    subject=f"agreement:{agreement.pk}",
+                    dedupe_key=f"agreement_ending:{agreement.pk}:{agreement.end_date:%Y%m%d}",
+                    title=f"Agreement ending {agreement.end_date:%d %b %Y}: {agreement.reference}",
+                    body=(
+                        f"{agreement.reference} ({agreement.donor}) ends on "
+                        f"{agreement.end_date:%d %b %Y} with {left} not yet received."
+                    ),
+                    url=reverse("donors:agreement-detail", args=[agreement.pk]),
+                    action="See the agreement",
                 ),
-                url=reverse("donors:agreement-detail", args=[agreement.pk]),
-                action="See the agreement",
-            ),
-            recipients=managers | _donor_viewers(agreement.donor_id, viewers),
+                managers | _donor_viewers(agreement.donor_id, viewers),
+            )
         )
+    told.update(notify_all(events))
