@@ -23,7 +23,12 @@ from donors import services
 from donors.api_filters import AgreementFilter, AllocationFilter, DisbursementFilter
 from donors.filters import FundingPeriodForm
 from donors.models import Allocation, FundingAgreement
-from donors.selectors import agreement_list, agreements_visible_to, disbursement_list
+from donors.selectors import (
+    agreement_list,
+    agreements_visible_to,
+    disbursement_list,
+    of_visible_agreements,
+)
 from donors.serializers import (
     AgreementSerializer,
     AllocationSerializer,
@@ -72,9 +77,7 @@ class AllocationViewSet(PortalViewSet):
 
     def get_queryset(self):
         return (
-            Allocation.objects.filter(
-                agreement__in=_visible_agreements(self.request.user).values("pk")
-            )
+            of_visible_agreements(self.request.user, Allocation.objects.all())
             .select_related("agreement", "project")
             .order_by("agreement__reference", "project__code")
         )
@@ -116,7 +119,9 @@ class DisbursementViewSet(PortalViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return disbursement_list(user=self.request.user).order_by(
+        # The serializer reads the agreement, not its donor (which the selector also joins).
+        tranches = disbursement_list(user=self.request.user).select_related(None)
+        return tranches.select_related("agreement").order_by(
             "agreement__reference", "planned_date", "id"
         )
 

@@ -11,3 +11,9 @@ class DonorsConfig(AppConfig):
         from projects.selectors import funded_projects_provide
 
         funded_projects_provide(projects_funded_by)
+
+        # Tranche lists read their row count from ctportal.row_counts (migration 0004).
+        from ctportal import row_counts
+        from donors.models import Disbursement
+
+        row_counts.keep(Disbursement)

@@ -4,6 +4,7 @@ and totals come from the endpoint's queryset (select_related, annotations): no q
 from rest_framework import serializers
 
 from ctportal.api.fields import IdField
+from ctportal.api.reading import QuickRead
 from ctportal.figures import DEFINITIONS, USD_POLICY
 from donors.models import Allocation, Disbursement, FundingAgreement
 
@@ -11,7 +12,7 @@ MONEY = {"max_digits": 18, "decimal_places": 2}
 SUM = {"max_digits": 24, "decimal_places": 2}
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(QuickRead, serializers.ModelSerializer):
     donor_short_name = serializers.CharField(source="donor.short_name", read_only=True)
     allocated = serializers.DecimalField(**SUM, read_only=True)
     allocated_usd = serializers.DecimalField(**SUM, read_only=True)
@@ -43,7 +44,7 @@ class AgreementSerializer(serializers.ModelSerializer):
         ]
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(QuickRead, serializers.ModelSerializer):
     agreement_reference = serializers.CharField(source="agreement.reference", read_only=True)
     donor = serializers.IntegerField(source="agreement.donor_id", read_only=True)
     currency = serializers.CharField(source="agreement.currency", read_only=True)
@@ -64,7 +65,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         ]
 
 
-class DisbursementSerializer(serializers.ModelSerializer):
+class DisbursementSerializer(QuickRead, serializers.ModelSerializer):
     agreement_reference = serializers.CharField(source="agreement.reference", read_only=True)
     donor = serializers.IntegerField(source="agreement.donor_id", read_only=True)
     currency = serializers.CharField(source="agreement.currency", read_only=True)

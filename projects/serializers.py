@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ctportal.api.fields import IdField
+from ctportal.api.reading import QuickRead
 from ctportal.money import Currency
 from organisations import access
 from projects.iati import reported_iati_identifier
@@ -82,12 +83,17 @@ class NapAreaSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "number", "title", "updated_at"]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(QuickRead, serializers.ModelSerializer):
     sub_programme_code = serializers.CharField(source="sub_programme.code", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     provinces = serializers.SerializerMethodField()
-    counterparts = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    nap_areas = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # The endpoint prefetches each relation into a list (projects.apis.ProjectViewSet).
+    counterparts = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, source="counterpart_list", pk_field=serializers.IntegerField()
+    )
+    nap_areas = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, source="nap_area_list", pk_field=serializers.IntegerField()
+    )
     iati_identifier = serializers.SerializerMethodField()
     participating_orgs = serializers.SerializerMethodField()
     other_funding_usd = serializers.SerializerMethodField()
@@ -117,7 +123,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     def get_provinces(self, project) -> list[str]:
         """ISO 3166-2:PK codes of the provinces the project works in (/api/v1/provinces/)."""
-        return [province.code for province in project.provinces.all()]
+        return [province.code for province in project.province_list]
 
     def get_iati_identifier(self, project) -> str:
         """The IATI activity identifier UNODC reports the project under."""
@@ -136,14 +142,14 @@ class ProjectSerializer(serializers.ModelSerializer):
         rows: dict[int, dict] = {}
         if access.can_see_money(user):
             own = access.donor_of(user)
-            for allocation in project.allocations.all():
+            for allocation in project.allocation_list:
                 donor = allocation.agreement.donor
                 if own is not None and donor.pk != own.pk:
                     continue
                 row = rows.setdefault(donor.pk, _org_row(donor, "funding", Decimal("0.00")))
                 row["usd_total"] += allocation.amount_usd
         funders = sorted(rows.values(), key=lambda row: row["name"])
-        implementers = [_org_row(org, "implementing", None) for org in project.counterparts.all()]
+        implementers = [_org_row(org, "implementing", None) for org in project.counterpart_list]
         return [
             {**row, "usd_total": None if row["usd_total"] is None else str(row["usd_total"])}
             for row in funders + implementers
@@ -157,7 +163,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         if own is None or not access.can_see_money(user):
             return None
         other = sum(
-            (a.amount_usd for a in project.allocations.all() if a.agreement.donor_id != own.pk),
+            (a.amount_usd for a in project.allocation_list if a.agreement.donor_id != own.pk),
             Decimal("0.00"),
         )
         return str(other)
@@ -171,7 +177,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
         fields = ["id", "project", "project_code", "category", "year", "amount", "currency"]
 
 
-class ExpenditureSerializer(serializers.ModelSerializer):
+class ExpenditureSerializer(QuickRead, serializers.ModelSerializer):
     project_code = serializers.CharField(source="project.code", read_only=True)
 
     class Meta:

@@ -74,10 +74,14 @@ class ActivityViewSet(PortalViewSet):
         return (
             selectors.activities_visible_to(self.request.user)
             .select_related("version", "lead_counterpart")
+            # Prefetched into plain lists (to_attr): Django's related managers would build
+            # a queryset per activity and relation, most of a 500-row page's time.
             .prefetch_related(
-                "provinces",
+                Prefetch("provinces", to_attr="province_list"),
                 Prefetch(
-                    "targets", queryset=ActivityTarget.objects.order_by("indicator_id", "quarter")
+                    "targets",
+                    queryset=ActivityTarget.objects.order_by("indicator_id", "quarter"),
+                    to_attr="target_list",
                 ),
             )
             .order_by("version__workplan__code", "-version__number", "code", "id")

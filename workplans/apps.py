@@ -9,3 +9,10 @@ class WorkplansConfig(AppConfig):
         from workplans.services import progress_latest
 
         progress_latest.connect()
+
+        # Activity and update lists read their row count from ctportal.row_counts (0005).
+        from ctportal import row_counts
+        from workplans.models import Activity, ProgressUpdate
+
+        row_counts.keep(Activity)
+        row_counts.keep(ProgressUpdate)

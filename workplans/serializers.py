@@ -5,6 +5,7 @@ prefetch_related): no serializer queries."""
 from rest_framework import serializers
 
 from ctportal.api.fields import IdField
+from ctportal.api.reading import QuickRead
 from ctportal.figures import DEFINITIONS
 from ctportal.money import Currency
 from organisations.models import Organisation
@@ -63,19 +64,20 @@ class WorkplanVersionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ActivityTargetSerializer(serializers.ModelSerializer):
+class ActivityTargetSerializer(QuickRead, serializers.ModelSerializer):
     class Meta:
         model = ActivityTarget
         fields = ["indicator", "quarter", "value"]
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(QuickRead, serializers.ModelSerializer):
     workplan = serializers.IntegerField(source="version.workplan_id", read_only=True)
     lead_counterpart_short_name = serializers.CharField(
         source="lead_counterpart.short_name", read_only=True
     )
     provinces = serializers.SerializerMethodField()
-    targets = ActivityTargetSerializer(many=True, read_only=True)
+    # The endpoint prefetches both into lists (workplans.apis.ActivityViewSet).
+    targets = ActivityTargetSerializer(many=True, read_only=True, source="target_list")
 
     class Meta:
         model = Activity
@@ -99,7 +101,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     def get_provinces(self, activity) -> list[str]:
         """ISO 3166-2:PK codes of the provinces the activity takes place in."""
-        return [province.code for province in activity.provinces.all()]
+        return [province.code for province in activity.province_list]
 
 
 class TargetInputSerializer(serializers.Serializer):
@@ -185,20 +187,21 @@ class MeetingSerializer(serializers.ModelSerializer):
         return [document.title for document in meeting.documents.all()]
 
 
-class AchievedValueSerializer(serializers.ModelSerializer):
+class AchievedValueSerializer(QuickRead, serializers.ModelSerializer):
     class Meta:
         model = AchievedValue
         fields = ["indicator", "sex", "province", "value"]
 
 
-class ProgressUpdateSerializer(serializers.ModelSerializer):
+class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
     activity_code = serializers.CharField(source="activity.code", read_only=True)
     workplan = serializers.IntegerField(source="activity.version.workplan_id", read_only=True)
     author = serializers.CharField(source="author.username", read_only=True)
     verified_by = serializers.CharField(
         source="verified_by.username", read_only=True, allow_null=True, default=None
     )
-    values = AchievedValueSerializer(many=True, read_only=True)
+    # Prefetched into a list by the endpoint (workplans.apis_progress).
+    values = AchievedValueSerializer(many=True, read_only=True, source="value_list")
 
     class Meta:
         model = ProgressUpdate

@@ -2,8 +2,11 @@
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
+from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+from ctportal import row_counts
 
 BIGINT_MAX = 2**63 - 1
 
@@ -13,7 +16,13 @@ class CountWhenNeededPaginator(DjangoPaginator):
     more than a page first, and a page that is the last (fewer rows than that) gives the
     exact count with no COUNT(*). Counting every visible row was most of a list's time at
     decade scale (issue 14); filtered lists, the usual harvest, mostly fit on one page.
-    The count stays exact either way."""
+    The count stays exact either way: a whole table whose count the database keeps
+    (ctportal.row_counts) is not counted at all."""
+
+    @cached_property
+    def count(self) -> int:
+        kept = row_counts.exact_count(self.object_list)
+        return super().count if kept is None else kept
 
     def page(self, number):
         try:
