@@ -26,6 +26,28 @@ class FundingPeriodForm(forms.Form):
         return cleaned
 
 
+class ProjectSelect(forms.Select):
+    """The viewer's projects as a list while they are few; past LISTED (a programme at a
+    decade's scale holds thousands, 150 KB of options on every funding page) a box for a
+    project's code. Either way one query, of at most LISTED + 1 projects."""
+
+    LISTED = 200
+
+    def render(self, name, value, attrs=None, renderer=None):
+        field = getattr(self.choices, "field", None)  # a ModelChoiceIterator's field
+        if field is None:  # rendered before: the choices are listed already
+            return super().render(name, value, attrs, renderer)
+        listed = list(field.queryset[: self.LISTED + 1])
+        if len(listed) > self.LISTED:
+            attrs = {**self.attrs, **(attrs or {}), "placeholder": "Project code"}
+            # Styled as the text box it is, not as a list.
+            attrs["class"] = attrs.get("class", "").replace("form-select", "form-control")
+            return forms.TextInput().render(name, value, attrs, renderer)
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        self.choices = empty + [self.choices.choice(project) for project in listed]
+        return super().render(name, value, attrs, renderer)
+
+
 class FundingFilterForm(FundingPeriodForm):
     """The dashboard's filters. Choices offer only what the viewer may see."""
 
@@ -43,6 +65,8 @@ class FundingFilterForm(FundingPeriodForm):
         to_field_name="code",
         label="Project",
         empty_label="All projects",
+        widget=ProjectSelect,
+        error_messages={"invalid_choice": "No project whose figures you may see has this code."},
     )
     province = forms.ModelChoiceField(
         queryset=Province.objects.order_by("name"),

@@ -11,9 +11,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from donors.selectors_funding import (
     ZERO,
     FundingFilters,
+    ProjectMoney,
     funding_money_by_project,
     funding_money_by_province,
     funding_scope,
@@ -55,6 +58,7 @@ def funding_results(
     filters: FundingFilters | None = None,
     as_donor: Organisation | None = None,
     today: datetime.date | None = None,
+    money: list[ProjectMoney] | None = None,
 ) -> list[ResultsRow]:
     """Per project and output: funds received and spent (USD, attributed to the viewer's
     allocations as on the project rows) next to the share of approved targets met.
@@ -64,11 +68,23 @@ def funding_results(
     planned activity budget (USD budgets); an output's share of targets met is the mean of
     its indicators' achieved/target, each capped at 100%; the project's is that mean over
     all its outputs' indicators. The period filter narrows the money, not the results.
+
+    `money`: the projects' money when the caller holds it already (the dashboard takes it
+    from its summary by project, and only for the projects it shows); the rows are then
+    those projects', their results read for them alone, within the viewer's scope.
     """
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
-    money = funding_money_by_project(scope=scope)
+    projects: QuerySet | list[int]
+    if money is None:
+        money = funding_money_by_project(scope=scope)
+        projects = scope.projects
+    else:
+        # The ids themselves, not a subquery: PostgreSQL then knows how few projects these
+        # are and reads their results by index (a subquery's estimate was every project's).
+        wanted = [m.project_id for m in money]
+        projects = sorted(scope.projects.filter(pk__in=wanted).values_list("pk", flat=True))
     outputs: dict[int, list[OutputResult]] = {}
-    for result in output_results(projects=scope.projects):
+    for result in output_results(projects=projects):
         outputs.setdefault(result.project_id, []).append(result)
     rows = []
     for m in money:

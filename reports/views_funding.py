@@ -25,6 +25,7 @@ from donors.selectors_funding import (
     funding_spending_by_category,
     funding_summary,
     funding_tranche_list,
+    project_money_of,
 )
 from donors.tables import (
     Table,
@@ -106,7 +107,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             "quarter_status": lambda: self._with_chart(
                 "quarter_status", quarter_table(funding_activity_status(**kwargs))
             ),
-            "results": lambda: self._results(funding_results(**kwargs), links),
+            "results": lambda: self._results(kwargs, links),
             "overdue": lambda: self._overdue(
                 funding_tranche_list(status="overdue", **kwargs), links
             ),
@@ -143,12 +144,16 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         table.notes.insert(0, self._only_some_note("the rows"))
         return table
 
-    def _results(self, rows, links) -> Table:
+    def _results(self, kwargs: dict, links) -> Table:
+        """The projects' money comes from the summary by project the page has already read;
+        their results are read for the projects shown alone."""
+        money = project_money_of(self.summary("project"))
         shown = self._shown_project_codes()
-        if shown is None:
-            return results_table(rows, links)
-        table = results_table([row for row in rows if row.project_code in shown], links)
-        table.notes.insert(0, self._only_some_note("the results"))
+        if shown is not None:
+            money = [m for m in money if m.code in shown]
+        table = results_table(funding_results(**kwargs, money=money), links)
+        if shown is not None:
+            table.notes.insert(0, self._only_some_note("the results"))
         return table
 
     def _overdue(self, tranches, links) -> Table:

@@ -51,6 +51,7 @@ from donors.selectors_funding.charts import (
     funding_money_by_project,
     funding_money_by_province,
     funding_spending_by_category,
+    project_money_of,
 )
 from donors.selectors_funding.drilldown import (
     funding_agreement_get,
@@ -101,5 +102,6 @@ __all__ = [
     "funding_summary",
     "funding_tranche_list",
     "funding_viewer_can_choose_donor",
+    "project_money_of",
     "round_money",
 ]

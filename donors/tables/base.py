@@ -59,13 +59,6 @@ class Table:
     def has_actions(self) -> bool:
         return any(row.actions for row in self.rows)
 
-    def display_rows(self) -> list[tuple[Row, list[tuple[Column, Cell]]]]:
-        """Rows with each cell paired to its column, as templates render them."""
-        return [(row, list(zip(self.columns, row.cells, strict=True))) for row in self.rows]
-
-    def display_footer(self) -> list[tuple[Row, list[tuple[Column, Cell]]]]:
-        return [(row, list(zip(self.columns, row.cells, strict=True))) for row in self.footer]
-
     def export_header(self) -> list[str]:
         header = []
         for column in self.columns:
