@@ -86,6 +86,9 @@ class Links:
 
     def __init__(self, params: dict[str, str]):
         self.params = {k: v for k, v in params.items() if v not in (None, "")}
+        # reverse() per (name, args): a table links each row's figures to the same page,
+        # and a dashboard builds some 2,000 links.
+        self._paths: dict[tuple, str] = {}
 
     def url(self, name: str, *args, fragment: str = "", **overrides) -> str:
         params = dict(self.params)
@@ -95,11 +98,10 @@ class Links:
             else:
                 params[key] = str(value)
         query = urlencode(params)
-        return (
-            reverse(name, args=args)
-            + (f"?{query}" if query else "")
-            + (f"#{fragment}" if fragment else "")
-        )
+        path = self._paths.get((name, args))
+        if path is None:
+            path = self._paths[name, args] = reverse(name, args=args)
+        return path + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
 
 def money_cell(value, currency: str, usd=None, url: str = "") -> Cell:
