@@ -14,6 +14,7 @@ EXPECTED = [
     (Activity, ["updated_at"]),  # ?modified_since=
     (ActivityTarget, ["quarter"]),  # ?quarter= on activities
     (ProgressUpdate, ["updated_at"]),
+    (ProgressUpdate, ["submitted_at", "id"]),  # the review queue (submitted only)
     (Disbursement, ["planned_date"]),  # ?planned_from/to=, overdue across agreements
     (Disbursement, ["updated_at"]),
     (Expenditure, ["spent_on", "id"]),  # the list's newest-first order, ?spent_from/to=

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from ctportal.models import TimeStampedModel
@@ -120,6 +121,7 @@ class WorkplanVersion(TimeStampedModel):
 
     EDITABLE = (Status.DRAFT, Status.RETURNED)
     OPEN_STATUSES = tuple(map(Status, OPEN_VERSION_STATUSES))
+    DECIDED = (Status.APPROVED, Status.SUPERSEDED)  # in force, or replaced by the EWG
 
     workplan = models.ForeignKey(Workplan, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveSmallIntegerField()
@@ -283,6 +285,11 @@ class ProgressUpdate(TimeStampedModel):
         indexes = [
             models.Index(fields=["state", "quarter"]),
             models.Index(fields=["updated_at"]),
+            models.Index(  # the review queue: submitted, oldest first, a page at a time
+                fields=["submitted_at", "id"],
+                condition=models.Q(state="submitted"),
+                name="progress_review_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -355,16 +362,38 @@ class ProgressTransition(models.Model):
 
 
 class VerifiedProgress(models.Model):
-    """The latest verified update (highest quarter, then newest) of each activity lineage,
-    kept, not searched for: the progress summary read it with correlated subqueries per
-    activity (issue 14). workplans.services.progress_latest keeps it with every write of an
-    update, in the same transaction; a lineage with no verified update has no row."""
+    """The latest verified update of an activity lineage as at each quarter, for each group of
+    viewers that sees different updates (one row per lineage and quarter each), kept by
+    services.progress_latest (issue 14): `update` from `quarter` until `until_quarter`."""
 
-    lineage = models.UUIDField(primary_key=True)
-    update = models.OneToOneField(ProgressUpdate, on_delete=models.CASCADE, related_name="+")
+    lineage = models.UUIDField()
     quarter = models.PositiveSmallIntegerField()
+    until_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
+    everyone = models.BooleanField()
+    decided = models.BooleanField()
+    lead_counterpart = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=12, choices=ProgressUpdate.Status.choices)
     percent_complete = models.PositiveSmallIntegerField()
 
+    class Meta:
+        verbose_name_plural = "verified progress"
+        constraints = [
+            models.UniqueConstraint(fields=fields, condition=condition, name=name)
+            for name, fields, condition in (
+                ("uniq_verified_progress_everyone", ["lineage", "quarter"], Q(everyone=True)),
+                ("uniq_verified_progress_decided", ["lineage", "quarter"], Q(decided=True)),
+                (
+                    "uniq_verified_progress_lead",
+                    ["lineage", "lead_counterpart", "quarter"],
+                    Q(lead_counterpart__isnull=False),
+                ),
+            )
+        ]
+        indexes = [models.Index(fields=["lineage"])]  # a refresh replaces a lineage's rows
+
     def __str__(self) -> str:
-        return f"{self.lineage} Q{self.quarter} {self.status} {self.percent_complete}%"
+        until = "on" if self.until_quarter is None else f"to Q{self.until_quarter - 1}"
+        return f"{self.lineage} Q{self.quarter} {until}: {self.status} {self.percent_complete}%"

@@ -1,12 +1,12 @@
 """Reads for workplans: querysets already shaped for the pages and APIs that show them."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from ctportal.exceptions import DomainError
 from ctportal.money import Money
@@ -29,7 +29,7 @@ from workplans.selectors_meetings import version_decision_list as version_decisi
 # --- Who sees which versions and updates --------------------------------------
 
 # What the EWG decided: the version in force and the ones it replaced.
-DECIDED_STATUSES = (WorkplanVersion.Status.APPROVED, WorkplanVersion.Status.SUPERSEDED)
+DECIDED_STATUSES = WorkplanVersion.DECIDED
 
 
 def versions_visible_to(
@@ -125,6 +125,52 @@ def activity_list(*, version: WorkplanVersion) -> QuerySet[Activity]:
         )
         .order_by("code")
     )
+
+
+def activity_table_keys(
+    *, version: WorkplanVersion, lead_counterpart_id: int | None = None, search: str = ""
+) -> list[dict[str, Any]]:
+    """Every activity of a version (led by `lead_counterpart_id`, when given; whose code or
+    title holds every word of `search`) with the columns its table sorts by: pk, code,
+    title, budget, output_code, lead. One query, light enough for every activity of a
+    version, so the table can be sorted whole and shown a page at a time."""
+    activities = Activity.objects.filter(version=version)
+    if lead_counterpart_id is not None:
+        activities = activities.filter(lead_counterpart_id=lead_counterpart_id)
+    for word in search.split():
+        activities = activities.filter(Q(code__icontains=word) | Q(title__icontains=word))
+    return list(
+        activities.order_by("code").values(
+            "pk",
+            "code",
+            "title",
+            "budget",
+            output_code=F("output__code"),
+            lead=F("lead_counterpart__short_name"),
+        )
+    )
+
+
+def activity_table_rows(*, pks: Sequence[int]) -> list[Activity]:
+    """The activities `pks`, in that order, with what a row of a version's table shows:
+    output, lead, and `province_list` and `target_list` (by indicator code and quarter,
+    each with its indicator) as lists. Three queries, whatever the number of rows."""
+    activities = (
+        Activity.objects.filter(pk__in=list(pks))
+        .select_related("output", "lead_counterpart")
+        .prefetch_related(
+            Prefetch("provinces", to_attr="province_list"),
+            Prefetch(
+                "targets",
+                queryset=ActivityTarget.objects.select_related("indicator").order_by(
+                    "indicator__code", "quarter"
+                ),
+                to_attr="target_list",
+            ),
+        )
+    )
+    by_pk = {activity.pk: activity for activity in activities}
+    return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 # --- What changed between two versions ---------------------------------------
@@ -273,6 +319,20 @@ def visible_progress_updates(user, queryset: QuerySet[ProgressUpdate]) -> QueryS
             state=ProgressUpdate.State.VERIFIED, activity__version__in=versions.values("pk")
         )
     return queryset.none()
+
+
+def verified_progress_audience(user) -> dict[str, object] | None:
+    """Which rows of the kept latest verified updates (VerifiedProgress) hold what `user`
+    sees, as a filter on its columns: the groups of visible_progress_updates above, which
+    workplans.services.progress_latest keeps apart. None: the user sees no update."""
+    if access.is_programme_wide(user):
+        return {"everyone": True}
+    organisation = access.organisation_of(user)
+    if access.is_counterpart(user) and organisation is not None:
+        return {"lead_counterpart": organisation.pk}
+    if access.donor_of(user) is not None:
+        return {"decided": True}
+    return None
 
 
 _PROGRESS_FILTERS = {

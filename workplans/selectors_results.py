@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 
 from ctportal.figures import CANCELLED, percent_complete_rounded
 from organisations import access
@@ -22,7 +23,7 @@ from workplans.models import (
     WorkplanVersion,
 )
 from workplans.quarters import Quarter, quarters_of
-from workplans.selectors import versions_visible_to, visible_progress_updates
+from workplans.selectors import verified_progress_audience, versions_visible_to
 from workplans.selectors_progress import activity_quarter_rows, approved_activities
 
 ZERO = Decimal("0")
@@ -161,48 +162,17 @@ NOT_REPORTED = "not_reported"
 
 def progress_summary(*, user, group_by: str, workplan_id: int | None, quarter: int | None):
     """Activities of the approved (in force) versions the user may see, each counted by the
-    status of its latest verified update (up to `quarter`), per workplan, output or status.
-    Counterpart staff count the activities their organisation leads, whose updates they
-    see; only verified figures count. One query, whatever the number of activities."""
+    status of its latest verified update (up to `quarter`) among the updates the user sees,
+    per workplan, output or status. Counterpart staff count the activities their
+    organisation leads, whose updates they see; only verified figures count. One query,
+    whatever the number of activities: each activity's latest update is read by key where
+    it is kept (VerifiedProgress), for every viewer and quarter, not searched for."""
     in_force = versions_visible_to(user).filter(status=WorkplanVersion.Status.APPROVED)
     activities = Activity.objects.filter(version__in=in_force.values("pk"))
     if access.is_counterpart(user):
         activities = activities.filter(lead_counterpart=access.organisation_of(user))
     if workplan_id is not None:
         activities = activities.filter(version__workplan_id=workplan_id)
-    if quarter is None and access.is_programme_wide(user):
-        # Whoever sees every update reads each lineage's latest verified one as kept
-        # (VerifiedProgress, by its key); a quarter, or a narrower view of the updates,
-        # asks for the search below.
-        kept = VerifiedProgress.objects.filter(lineage=OuterRef("lineage"))
-        activities = activities.annotate(
-            latest_status=Subquery(kept.values("status")[:1]),
-            latest_percent=Subquery(kept.values("percent_complete")[:1]),
-        )
-        return _progress_grouped(activities, group_by)
-    verified = visible_progress_updates(
-        user,
-        # By lineage, as the report reads it: a revision keeps the updates verified on the
-        # versions before it.
-        ProgressUpdate.objects.filter(
-            activity__lineage=OuterRef("lineage"), state=ProgressUpdate.State.VERIFIED
-        ),
-    )
-    if quarter is not None:
-        verified = verified.filter(quarter__lte=quarter)
-    latest = verified.order_by("-quarter", "-pk")
-    activities = activities.annotate(
-        latest_status=Subquery(latest.values("status")[:1]),
-        latest_percent=Subquery(latest.values("percent_complete")[:1]),
-    )
-    return _progress_grouped(activities, group_by)
-
-
-def _progress_grouped(activities, group_by: str):
-    """progress_summary's rows and total over activities annotated with latest_status and
-    latest_percent: one query grouped by the rows' key and latest status, folded here (as
-    filtered aggregates, each would evaluate the latest-update subqueries again, some fifty
-    times an activity for the status grouping)."""
     keys = {
         "workplan": {
             "k": F("version__workplan_id"),
@@ -212,10 +182,8 @@ def _progress_grouped(activities, group_by: str):
         "output": {"k": F("output_id"), "l1": F("output__code"), "l2": F("output__title")},
         "status": {},
     }[group_by]
-    grouped = list(
-        activities.order_by()
-        .values(**keys, s=F("latest_status"))
-        .annotate(n=Count("pk"), p=Sum(Coalesce("latest_percent", Value(0))))
+    grouped = _latest_grouped(
+        activities, keys, audience=verified_progress_audience(user), quarter=quarter
     )
     total = _summary_row(
         _folded((g["s"], g["n"], g["p"]) for g in grouped), key=None, label="Total", detail=""
@@ -249,6 +217,58 @@ def _progress_grouped(activities, group_by: str):
         for key, parts in sorted(by_key.items(), key=lambda item: (item[1][0]["l1"], item[0]))
     ]
     return rows, total
+
+
+def _latest_grouped(
+    activities: QuerySet[Activity],
+    keys: dict[str, F],
+    *,
+    audience: dict[str, object] | None,
+    quarter: int | None,
+) -> list[dict]:
+    """The activities grouped by `keys` (k, l1, l2) and the status `s` of the latest
+    verified update the audience sees up to `quarter` (None: not reported), with how many
+    they are (`n`) and their percent complete summed (`p`): one grouped query.
+
+    Each activity is joined to its lineage's kept row for the audience and the quarter.
+    Written in SQL because the ORM joins only along relations, and a lineage is none; as
+    correlated subqueries (one per column, per activity) the same read took three times as
+    long at a decade's scale (50,000 activities)."""
+    inner = activities.order_by().values(**keys, lineage_key=F("lineage"))
+    try:
+        inner_sql, inner_params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return []  # a user who may see no version: no activity to count
+    name = connection.ops.quote_name
+    meta = VerifiedProgress._meta
+
+    def kept(field: str) -> str:
+        return f"kept.{name(meta.get_field(field).column)}"
+
+    on, params = [f"{kept('lineage')} = a.{name('lineage_key')}"], []
+    if audience is None:
+        on.append("1 = 0")  # sees no update: every activity counts as not reported
+    else:
+        for field, value in audience.items():
+            on.append(f"{kept(field)} = %s")
+            params.append(value)
+    if quarter is None:
+        on.append(f"{kept('until_quarter')} IS NULL")
+    else:
+        on.append(
+            f"{kept('quarter')} <= %s AND "
+            f"({kept('until_quarter')} IS NULL OR {kept('until_quarter')} > %s)"
+        )
+        params += [quarter, quarter]
+    grouped = [f"a.{name(key)}" for key in keys] + [kept("status")]
+    sql = (
+        f"SELECT {', '.join(grouped)}, COUNT(*), SUM(COALESCE({kept('percent_complete')}, 0)) "
+        f"FROM ({inner_sql}) a LEFT JOIN {name(meta.db_table)} kept ON {' AND '.join(on)} "
+        f"GROUP BY {', '.join(grouped)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*inner_params, *params])
+        return [dict(zip([*keys, "s", "n", "p"], row, strict=True)) for row in cursor.fetchall()]
 
 
 def _folded(groups) -> dict:

@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views import View
@@ -19,7 +19,7 @@ from workplans.forms import (
     WorkplanForm,
     WorkplanListFilterForm,
 )
-from workplans.models import Activity, WorkplanVersion
+from workplans.models import WorkplanVersion
 from workplans.quarters import quarters_of
 from workplans.views_common import activity_or_404, natural_key, version_or_404, workplan_or_404
 
@@ -104,24 +104,29 @@ ACTIVITY_SORTS = tuple(key for key, _ in ACTIVITY_COLUMNS)
 
 
 def _activity_sort_key(name: str):
-    def key(activity: Activity) -> tuple:
-        code = natural_key(activity.code)
+    """How the table sorts by column `name`: over selectors.activity_table_keys' rows."""
+
+    def key(row: dict) -> tuple:
+        code = natural_key(row["code"])
         if name == "title":
-            return (activity.title.casefold(), code)
+            return (row["title"].casefold(), code)
         if name == "output":
-            return (natural_key(activity.output.code), code)
+            return (natural_key(row["output_code"]), code)
         if name == "lead":
-            return (activity.lead_counterpart.short_name.casefold(), code)
+            return (row["lead"].casefold(), code)
         if name == "budget":
-            return (activity.budget, code)
+            return (row["budget"], code)
         return code
 
     return key
 
 
 class VersionDetailView(LoginRequiredMixin, View):
-    """A version with its activities (searchable by code or title, sortable by column) and
-    targets per quarter; for the secretariat, the EWG's decision on a submitted version."""
+    """A version with its activities (searchable by code or title, sortable by column, a
+    page at a time) and targets per quarter; for the secretariat, the EWG's decision on a
+    submitted version."""
+
+    paginate_by = 100
 
     def get(self, request, pk):
         return self.render_page(request, version_or_404(request.user, pk))
@@ -137,18 +142,23 @@ class VersionDetailView(LoginRequiredMixin, View):
             help_text="Part of an activity's code or title.",
         )
         search = search_form.search
-        activities = selectors.activity_list(version=version)
+        # The whole version is searched and sorted (by its light columns), then only the
+        # page shown is read in full: a version holds a thousand activities at scale.
+        lead = None
         if access.is_counterpart(user) and request.GET.get("mine") == "1":
-            activities = activities.filter(lead_counterpart=access.organisation_of(user))
-        for word in search.split():
-            activities = activities.filter(Q(code__icontains=word) | Q(title__icontains=word))
+            organisation = access.organisation_of(user)
+            lead = organisation.pk if organisation else 0  # no organisation: none of them
+        keys = selectors.activity_table_keys(
+            version=version, lead_counterpart_id=lead, search=search
+        )
         current, descending = sort_parse(sort, ACTIVITY_SORTS, "code")
+        keys.sort(key=_activity_sort_key(current), reverse=descending)
+        page = Paginator(keys, self.paginate_by).get_page(request.GET.get("page"))
         quarters = quarters_of(version.workplan)
         rows = []
-        ordered = sorted(activities, key=_activity_sort_key(current), reverse=descending)
-        for activity in ordered:
+        for activity in selectors.activity_table_rows(pks=[row["pk"] for row in page]):
             by_quarter = {q.number: [] for q in quarters}
-            for target in activity.targets.all():
+            for target in activity.target_list:
                 by_quarter.setdefault(target.quarter, []).append(target)
             rows.append(
                 {"activity": activity, "quarters": [by_quarter[q.number] for q in quarters]}
@@ -166,6 +176,7 @@ class VersionDetailView(LoginRequiredMixin, View):
                 "version": version,
                 "workplan": version.workplan,
                 "rows": rows,
+                "page_obj": page,
                 "activity_count": version.activity_count,
                 "quarters": quarters,
                 "versions": versions,

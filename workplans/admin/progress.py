@@ -108,6 +108,18 @@ class ProgressTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(VerifiedProgress)
 class VerifiedProgressAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Each lineage's latest verified update, kept by the progress services: read-only."""
+    """Each lineage's latest verified update as at each quarter, for each group of viewers,
+    kept by the progress services: read-only."""
 
-    list_display = ["lineage", "update", "quarter", "status", "percent_complete"]
+    list_display = [
+        "lineage",
+        "quarter",
+        "until_quarter",
+        "everyone",
+        "decided",
+        "lead_counterpart",
+        "update",
+        "status",
+        "percent_complete",
+    ]
+    list_select_related = ["lead_counterpart", "update__activity"]
