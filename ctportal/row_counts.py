@@ -16,7 +16,9 @@ triggers with a migration: `migrations.RunPython(install(table), uninstall(table
 """
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import ForeignObjectRel, QuerySet
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import BaseTable
 
 TABLE = "ctportal_row_count"
 # Deltas a reader folds into one row once there are more of them than this.
@@ -113,10 +115,20 @@ def keep(model) -> None:
     _kept.add(model._meta.db_table)
 
 
+def _keeps_every_row(join) -> bool:
+    """Whether a join leaves the rows as they are: along a foreign key of the row (one row
+    or none on the other side), outer, or inner on a key that is never null."""
+    if isinstance(join, BaseTable):
+        return True
+    field = join.join_field
+    forward = not isinstance(field, ForeignObjectRel) and (field.many_to_one or field.one_to_one)
+    return forward and (join.join_type == LOUTER or not join.nullable)
+
+
 def _whole_table(queryset: QuerySet) -> bool:
     """Whether counting `queryset` is counting its table: no condition, no DISTINCT, no
-    slice, no grouping and no join of its own (ordering and select_related join only at
-    compile time, and a count drops them)."""
+    slice, no grouping, and joins (for annotations) only along the row's own foreign
+    keys. Ordering and select_related join only at compile time; a count drops them."""
     query = queryset.query
     return (
         not query.where
@@ -124,7 +136,7 @@ def _whole_table(queryset: QuerySet) -> bool:
         and not query.is_sliced
         and not query.combinator
         and query.group_by is None
-        and len(query.alias_map) <= 1
+        and all(_keeps_every_row(join) for join in query.alias_map.values())
         and not any(getattr(a, "contains_aggregate", False) for a in query.annotations.values())
     )
 

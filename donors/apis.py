@@ -6,7 +6,7 @@ donors.services, as on the pages."""
 from dataclasses import replace
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -46,6 +46,13 @@ from projects.models import Project, Province, SubProgramme
 from projects.selectors import project_list_visible_to
 
 MONEY_PERMISSIONS = [HasRole, SeesMoney]
+# What the tranche and allocation lists show of the agreement, as columns of the row
+# rather than an agreement object per row (their serializers read these names).
+AGREEMENT_COLUMNS = {
+    "agreement_reference": F("agreement__reference"),
+    "agreement_donor": F("agreement__donor_id"),
+    "agreement_currency": F("agreement__currency"),
+}
 
 
 def _visible_agreements(user) -> QuerySet:
@@ -78,7 +85,7 @@ class AllocationViewSet(PortalViewSet):
     def get_queryset(self):
         return (
             of_visible_agreements(self.request.user, Allocation.objects.all())
-            .select_related("agreement", "project")
+            .annotate(**AGREEMENT_COLUMNS, project_code=F("project__code"))
             .order_by("agreement__reference", "project__code")
         )
 
@@ -119,9 +126,8 @@ class DisbursementViewSet(PortalViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        # The serializer reads the agreement, not its donor (which the selector also joins).
         tranches = disbursement_list(user=self.request.user).select_related(None)
-        return tranches.select_related("agreement").order_by(
+        return tranches.annotate(**AGREEMENT_COLUMNS).order_by(
             "agreement__reference", "planned_date", "id"
         )
 

@@ -45,10 +45,11 @@ class AgreementSerializer(QuickRead, serializers.ModelSerializer):
 
 
 class AllocationSerializer(QuickRead, serializers.ModelSerializer):
-    agreement_reference = serializers.CharField(source="agreement.reference", read_only=True)
-    donor = serializers.IntegerField(source="agreement.donor_id", read_only=True)
-    currency = serializers.CharField(source="agreement.currency", read_only=True)
-    project_code = serializers.CharField(source="project.code", read_only=True)
+    # Annotated by the endpoint's queryset (AGREEMENT_COLUMNS, donors.apis).
+    agreement_reference = serializers.CharField(read_only=True)
+    donor = serializers.IntegerField(source="agreement_donor", read_only=True)
+    currency = serializers.CharField(source="agreement_currency", read_only=True)
+    project_code = serializers.CharField(read_only=True)
 
     class Meta:
         model = Allocation
@@ -66,9 +67,10 @@ class AllocationSerializer(QuickRead, serializers.ModelSerializer):
 
 
 class DisbursementSerializer(QuickRead, serializers.ModelSerializer):
-    agreement_reference = serializers.CharField(source="agreement.reference", read_only=True)
-    donor = serializers.IntegerField(source="agreement.donor_id", read_only=True)
-    currency = serializers.CharField(source="agreement.currency", read_only=True)
+    # Annotated by the endpoint's queryset (AGREEMENT_COLUMNS, donors.apis).
+    agreement_reference = serializers.CharField(read_only=True)
+    donor = serializers.IntegerField(source="agreement_donor", read_only=True)
+    currency = serializers.CharField(source="agreement_currency", read_only=True)
     overdue = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -3,7 +3,7 @@ rates. Reads apply organisations.access; expenditure is written through projects
 as on the pages. The results framework's endpoints are reports.apis_results (who reads an
 outcome depends on the workplans one sees, too)."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -113,6 +113,8 @@ class ProjectViewSet(PortalViewSet):
         # would build a queryset per project and relation, most of a 500-row page's time.
         return (
             project_list(user=self.request.user)
+            .select_related(None)  # the page's sub-programme and programme: only its code
+            .select_related("sub_programme")
             .prefetch_related(None)
             .prefetch_related(
                 Prefetch("provinces", to_attr="province_list"),
@@ -193,7 +195,7 @@ class ExpenditureViewSet(PortalViewSet):
     def get_queryset(self):
         return (
             _of_visible_projects(self.request.user, Expenditure.objects.all())
-            .select_related("project")
+            .annotate(project_code=F("project__code"))  # a column, not a project per row
             .order_by("-spent_on", "-id")
         )
 

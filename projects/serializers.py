@@ -178,7 +178,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
 
 
 class ExpenditureSerializer(QuickRead, serializers.ModelSerializer):
-    project_code = serializers.CharField(source="project.code", read_only=True)
+    project_code = serializers.CharField(read_only=True)  # annotated by the endpoint
 
     class Meta:
         model = Expenditure

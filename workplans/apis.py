@@ -2,7 +2,7 @@
 the visibility of workplans.selectors; writes go through workplans.services, as the pages'.
 EWG meetings are in apis_meetings, progress updates and their summary in apis_progress."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
@@ -73,7 +73,11 @@ class ActivityViewSet(PortalViewSet):
     def get_queryset(self):
         return (
             selectors.activities_visible_to(self.request.user)
-            .select_related("version", "lead_counterpart")
+            # Two columns the serializer shows, not a version and an organisation per row.
+            .annotate(
+                workplan=F("version__workplan_id"),
+                lead_counterpart_short_name=F("lead_counterpart__short_name"),
+            )
             # Prefetched into plain lists (to_attr): Django's related managers would build
             # a queryset per activity and relation, most of a 500-row page's time.
             .prefetch_related(

@@ -71,10 +71,9 @@ class ActivityTargetSerializer(QuickRead, serializers.ModelSerializer):
 
 
 class ActivitySerializer(QuickRead, serializers.ModelSerializer):
-    workplan = serializers.IntegerField(source="version.workplan_id", read_only=True)
-    lead_counterpart_short_name = serializers.CharField(
-        source="lead_counterpart.short_name", read_only=True
-    )
+    # Both annotated by the endpoint's queryset (workplans.apis.ActivityViewSet).
+    workplan = serializers.IntegerField(read_only=True)
+    lead_counterpart_short_name = serializers.CharField(read_only=True)
     provinces = serializers.SerializerMethodField()
     # The endpoint prefetches both into lists (workplans.apis.ActivityViewSet).
     targets = ActivityTargetSerializer(many=True, read_only=True, source="target_list")
@@ -194,11 +193,12 @@ class AchievedValueSerializer(QuickRead, serializers.ModelSerializer):
 
 
 class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
-    activity_code = serializers.CharField(source="activity.code", read_only=True)
-    workplan = serializers.IntegerField(source="activity.version.workplan_id", read_only=True)
-    author = serializers.CharField(source="author.username", read_only=True)
+    # Annotated by the endpoint's queryset (workplans.apis_progress).
+    activity_code = serializers.CharField(read_only=True)
+    workplan = serializers.IntegerField(read_only=True)
+    author = serializers.CharField(source="author_username", read_only=True)
     verified_by = serializers.CharField(
-        source="verified_by.username", read_only=True, allow_null=True, default=None
+        source="verified_by_username", read_only=True, allow_null=True, default=None
     )
     # Prefetched into a list by the endpoint (workplans.apis_progress).
     values = AchievedValueSerializer(many=True, read_only=True, source="value_list")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 
 from ctportal import row_counts
@@ -120,6 +121,18 @@ def test_only_a_whole_table_is_read_from_the_kept_count(require_postgres):
     # Joins for ordering or select_related come at compile time and change no count.
     whole = Disbursement.objects.select_related("agreement").order_by("agreement__reference")
     assert row_counts.exact_count(whole) is not None
+    # Annotations joined along the row's own foreign keys neither.
+    named = ProgressUpdate.objects.annotate(
+        code=F("activity__code"), verifier=F("verified_by__username")
+    )
+    assert row_counts.exact_count(named) is not None
+    # A join to many rows does, and so does an inner join on a key that may be null.
+    assert row_counts.exact_count(Activity.objects.annotate(q=F("updates__quarter"))) is None
+    inner = ProgressUpdate.objects.filter(verified_by__isnull=False).annotate(
+        verifier=F("verified_by__username")
+    )
+    assert row_counts.exact_count(inner) is None
+    assert row_counts.exact_count(Expenditure.objects.annotate(n=Count("id"))) is None
 
 
 @pytest.mark.django_db
