@@ -5,6 +5,7 @@ pages read selectors_progress_update."""
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
@@ -53,8 +54,19 @@ class ActivityQuarter:
     # The quarter is over and nothing was submitted for it (a draft or returned update
     # of an ended quarter is late too).
     late: bool
-    # What the counterpart may do with it now (the rule the services enforce).
-    actions: ProgressActions
+    today: datetime.date
+
+    @cached_property
+    def actions(self) -> ProgressActions:
+        """What the counterpart may do with it now (the rule the services enforce); worked
+        out for the rows a page shows only (a decade holds hundreds of thousands)."""
+        update = self.update
+        return progress_actions(
+            activity=update.activity if update is not None else self.activity,
+            update=update,
+            quarter=self.quarter.number,
+            today=self.today,
+        )
 
     @property
     def situation_label(self) -> str:
@@ -98,6 +110,30 @@ def _situation(update: ProgressUpdate | None, quarter: Quarter, today: datetime.
     return update.state, late
 
 
+_ROW_FIELDS = (
+    "activity_id",
+    "quarter",
+    "state",
+    "status",
+    "percent_complete",
+    "review_comment",
+    "verified_at",
+    "verified_by_id",
+    "revision",
+    "activity__lineage",
+    "activity__code",
+    "activity__lead_counterpart_id",
+    "activity__version__number",
+    "activity__version__status",
+    "activity__version__workplan__code",
+    "activity__version__workplan__period_start",
+    "activity__version__workplan__period_end",
+    "verified_by__username",
+    "verified_by__first_name",
+    "verified_by__last_name",
+)
+
+
 def _updates_by_lineage(
     activities: list[Activity],
 ) -> dict[tuple[int, object, int], ProgressUpdate]:
@@ -116,6 +152,9 @@ def _updates_by_lineage(
         )
         .exclude(state=State.CLOSED)
         .select_related("activity__version__workplan", "verified_by")
+        # What a row, its actions and the callers read: thousands of rows at scale, whose
+        # other columns (texts, timestamps) cost more to load than the rest.
+        .only(*_ROW_FIELDS)
     )
     found: dict[tuple[int, object, int], ProgressUpdate] = {}
     for update in updates:
@@ -139,7 +178,9 @@ def activity_quarter_rows(
     rows: list[ActivityQuarter] = []
     for activity in activities:
         workplan = activity.version.workplan
-        quarters = quarters_by_workplan.setdefault(workplan.pk, quarters_of(workplan))
+        if workplan.pk not in quarters_by_workplan:
+            quarters_by_workplan[workplan.pk] = quarters_of(workplan)
+        quarters = quarters_by_workplan[workplan.pk]
         first = getattr(activity, "first_quarter", None) or 1
         finished = False
         for quarter in quarters[first - 1 :]:
@@ -149,12 +190,6 @@ def activity_quarter_rows(
             if finished and update is None:
                 continue
             situation, late = _situation(update, quarter, today)
-            actions = progress_actions(
-                activity=update.activity if update is not None else activity,
-                update=update,
-                quarter=quarter.number,
-                today=today,
-            )
             rows.append(
                 ActivityQuarter(
                     activity=activity,
@@ -162,7 +197,7 @@ def activity_quarter_rows(
                     update=update,
                     situation=situation,
                     late=late,
-                    actions=actions,
+                    today=today,
                 )
             )
             if update is not None and update.state in REPORTED and update.status in FINISHED:

@@ -2,6 +2,8 @@
 programme managers verify or return what they submit. Every rule is the services'; these
 views only collect input, call them and show their errors where they belong."""
 
+import dataclasses
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -54,7 +56,10 @@ REVIEW_QUEUE_COLUMNS = [
 
 class MyActivitiesView(LoginRequiredMixin, View):
     """What the user's organisation owes: each approved activity it leads, per quarter,
-    searchable by code or title and sortable by column; and what revisions closed."""
+    searchable by code or title and sortable by column, a page of rows at a time; and what
+    revisions closed."""
+
+    paginate_by = 100
 
     def get(self, request):
         access.require(
@@ -73,11 +78,19 @@ class MyActivitiesView(LoginRequiredMixin, View):
         groups = selectors_progress.activity_quarter_list(
             user=request.user, today=today, search=search_form.search, sort=sort
         )
+        # Counted whole, shown a page of rows at a time (a counterpart leads thousands of
+        # activities at scale), each row under its quarter's heading.
+        rows = [(group, row) for group in groups for row in group.rows]
+        page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
+        shown: dict[int, selectors_progress.QuarterGroup] = {}
+        for group, row in page:
+            shown.setdefault(id(group), dataclasses.replace(group, rows=[])).rows.append(row)
         return render(
             request,
             "workplans/progress/my_activities.html",
             {
-                "groups": groups,
+                "groups": list(shown.values()),
+                "page_obj": page,
                 "counts": selectors_progress.situation_counts(groups),
                 "today": today,
                 "search_form": search_form,

@@ -1,5 +1,6 @@
-"""A version's page and the review queue at scale (issue 14): a version of a thousand
-activities is searched and sorted whole and shown a hundred at a time; neither page runs
+"""A version's page, the review queue and My activities at scale (issue 14): a version of a
+thousand activities is searched and sorted whole and shown a hundred at a time, a
+counterpart's quarters are counted whole and shown a hundred rows at a time; no page runs
 more queries for more rows."""
 
 import datetime
@@ -18,7 +19,7 @@ from tests.factories import (
     ProgressUpdateFactory,
     ProvinceFactory,
 )
-from tests.workplans import approved_version, counterpart, planned_activity
+from tests.workplans import approved_version, counterpart, counterpart_user, planned_activity
 from workplans.models import ProgressUpdate
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,25 @@ def test_the_review_queue_runs_as_many_queries_for_two_pages_as_for_one_row(clie
         response = client.get(url, {"page": 2})
     assert [u.activity.code for u in response.context["updates"]][:2] == ["A26", "A27"]
     assert len(more) == len(one)
+
+
+def test_my_activities_counts_every_row_and_shows_a_hundred_a_page(client):
+    """70 activities in a workplan whose four quarters are over: 280 late rows."""
+    version = approved_version()
+    lead = counterpart("CTD-PB")
+    for number in range(1, 71):
+        planned_activity(version, lead=lead, code=f"A{number}")
+    client.force_login(counterpart_user(lead))
+    url = reverse("workplans:my-activities")
+
+    with CaptureQueriesContext(connection) as first:
+        response = client.get(url)
+    assert sum(len(group.rows) for group in response.context["groups"]) == 100
+    assert dict((name, count) for name, _label, count in response.context["counts"])["late"] == 280
+    assert "Rows 1–100 of 280." in response.content.decode()
+    with CaptureQueriesContext(connection) as last:
+        response = client.get(url, {"page": 3})
+    rows = [row for group in response.context["groups"] for row in group.rows]
+    assert len(rows) == 80
+    assert rows[-1].action_label == "Report progress"
+    assert len(last) == len(first)
