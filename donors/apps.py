@@ -12,6 +12,12 @@ class DonorsConfig(AppConfig):
 
         funded_projects_provide(projects_funded_by)
 
+        # The month totals of tranches and expenditures follow every save and deletion of
+        # them, in its transaction (donors.services.totals).
+        from donors.services import totals
+
+        totals.connect()
+
         # Tranche lists read their row count from ctportal.row_counts (migration 0004).
         from ctportal import row_counts
         from donors.models import Disbursement

@@ -161,3 +161,128 @@ class Disbursement(TimeStampedModel):
         return figures.tranche_is_overdue(
             planned_date=self.planned_date, received_date=self.received_date, as_at=today
         )
+
+
+# --- Month and year totals (issue 14) ---------------------------------------------------
+# Sums of tranches and expenditures per key and month or year, kept in the transaction of
+# every write of the rows they sum (donors.services.totals) and read by the funding
+# figures for the whole years and months of a period (donors.selectors_funding.sources);
+# no page lists them. Each date column holds the first day of its month or year.
+
+TOTAL_DIGITS = {"max_digits": 20, "decimal_places": 2}
+
+
+class TrancheTotals(models.Model):
+    """The tranches of one agreement planned in one period and received in one period (or
+    not received): how many, and their planned and received amounts, in the agreement's
+    currency and in USD as recorded on each tranche."""
+
+    agreement = models.ForeignKey(FundingAgreement, on_delete=models.CASCADE, related_name="+")
+    tranches = models.PositiveIntegerField()
+    planned_amount = models.DecimalField(**TOTAL_DIGITS)
+    planned_amount_usd = models.DecimalField(**TOTAL_DIGITS)
+    received_amount = models.DecimalField(**TOTAL_DIGITS)
+    received_amount_usd = models.DecimalField(**TOTAL_DIGITS)
+
+    class Meta:
+        abstract = True
+
+
+class DisbursementMonth(TrancheTotals):
+    planned_month = models.DateField()
+    received_month = models.DateField(null=True, blank=True, help_text="Empty: not received.")
+
+    class Meta:
+        # The months of a year that a period or the as-at day cuts (this year, by default).
+        indexes = [models.Index(fields=["planned_month"]), models.Index(fields=["received_month"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "planned_month", "received_month"],
+                condition=models.Q(received_month__isnull=False),
+                name="uniq_disbursement_month_received",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "planned_month"],
+                condition=models.Q(received_month__isnull=True),
+                name="uniq_disbursement_month_unpaid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} planned {self.planned_month:%Y-%m}"
+
+
+class DisbursementYear(TrancheTotals):
+    planned_year = models.DateField()
+    received_year = models.DateField(null=True, blank=True, help_text="Empty: not received.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "planned_year", "received_year"],
+                condition=models.Q(received_year__isnull=False),
+                name="uniq_disbursement_year_received",
+            ),
+            models.UniqueConstraint(
+                fields=["agreement", "planned_year"],
+                condition=models.Q(received_year__isnull=True),
+                name="uniq_disbursement_year_unpaid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} planned {self.planned_year:%Y}"
+
+
+class SpendingTotals(models.Model):
+    """One project's expenditures in one period: how many, and their USD sum."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    expenditures = models.PositiveIntegerField()
+    amount_usd = models.DecimalField(**TOTAL_DIGITS)
+
+    class Meta:
+        abstract = True
+
+
+class ExpenditureMonth(SpendingTotals):
+    month = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"])]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="uniq_expenditure_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.month:%Y-%m}"
+
+
+class ExpenditureYear(SpendingTotals):
+    year = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="uniq_expenditure_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.year:%Y}"
+
+
+class ExpenditureCategoryYear(SpendingTotals):
+    """Per budget category, for the spending by category (per month it would hold almost
+    as many rows as the expenditures)."""
+
+    year = models.DateField()
+    category = models.CharField(max_length=20)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year", "category"], name="uniq_expenditure_category_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.year:%Y} {self.category}"

@@ -22,7 +22,10 @@ from ctportal.scale.writer import empty_portal_tables, refuse_unless_allowed, re
 PORTAL_APPS = ("organisations", "alerts", "projects", "donors", "workplans", "reports")
 # Tables the services keep in step with the rows they write (issue 14's summaries). COPY
 # bypasses the services, so each is rebuilt from the rows once they are all in.
-DERIVED = ("workplans.services.progress_latest.verified_progress_rebuild",)
+DERIVED = (
+    "workplans.services.progress_latest.verified_progress_rebuild",
+    "donors.services.totals.funding_totals_rebuild",
+)
 SEED = 14  # the issue's number: any fixed seed makes every run write the same rows
 
 

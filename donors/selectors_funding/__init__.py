@@ -35,13 +35,17 @@ Rules (the dashboard states them in words from ATTRIBUTION_NOTES):
 Each figure family is one grouped query (values().annotate()), whatever the number of
 rows; the per-project and per-agreement sums it divides by are grouped subqueries joined
 once by project or agreement (families.py, joins.py), never correlated subqueries
-evaluated for every row. Rows of the families are then matched by key, and the footer
-totals add up the grouped rows shown.
+evaluated for every row. Tranches and spending are read from the year and month totals
+(donors.models.DisbursementMonth and the others, kept by donors.services.totals) for the
+periods a figure counts whole, and from the rows for the months it cuts (sources.py).
+Rows of the families are then matched by key, and the footer totals add up the grouped
+rows shown.
 
 The package: scope (who looks, the filters), rows (row types, notes, rounding, burn rate),
-families (the grouped queries), summary (funding_summary), charts (spending by category,
-and the money per project and per province that reports.funding_results sets beside the
-workplans' results), drilldown (the rows behind each figure).
+sources (the totals and rows the families read), families (the grouped queries), summary
+(funding_summary), charts (spending by category, and the money per project and per
+province that reports.funding_results sets beside the workplans' results), drilldown
+(the rows behind each figure).
 """
 
 from donors.selectors_funding.charts import (

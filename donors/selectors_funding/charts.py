@@ -32,7 +32,7 @@ def funding_spending_by_category(
 ) -> list[CategorySpending]:
     """Spending attributed to the viewer's allocations, per budget category, in USD."""
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
-    totals = {row["k"]: row["spent_usd"] for row in spending_pairs(scope, F("category"), False)}
+    totals = {row["k"]: row["spent_usd"] for row in spending_pairs(scope, "category", False)}
     labels = dict(BudgetCategory.choices)
     return [
         CategorySpending(category=c, label=labels.get(c, c), spent_usd=round_money(totals[c]))

@@ -4,18 +4,29 @@ The per-project and per-agreement sums that attribution divides by (a project's 
 every allocation to it, an agreement's receipts and overdue tranches) are grouped
 subqueries joined once by project or agreement (see joins.py), not correlated subqueries
 evaluated again for every allocation or expenditure row.
+
+Tranches and spending are read through sources.py (issue 14): the year and month totals
+for the years and months a figure counts whole, the rows themselves for the months its
+period or as-at day cuts. Their conditions and keys therefore name the month totals'
+columns (planned_month, received_month, month; year for spending by category), which
+hold the first day of a whole year or month, or a row's own date where it is read live.
 """
 
 from decimal import Decimal
+from typing import Literal
 
-from django.db.models import Count, F, Max, Min, QuerySet, Sum, Value
+from django.db.models import CharField, F, IntegerField, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 
-from donors.models import Allocation, Disbursement
+from donors.models import Allocation
 from donors.selectors_funding.joins import GroupedColumn, grouped_by, join_grouped
 from donors.selectors_funding.rows import NUMERIC, ZERO, dividend, in_period, overdue_q, round_money
 from donors.selectors_funding.scope import FundingScope
-from projects.models import Expenditure
+from donors.selectors_funding.sources import (
+    spending_category_years,
+    spending_months,
+    tranche_source,
+)
 
 # Per grouping, the key and label columns as reached from an Allocation row.
 ALLOCATION_KEYS: dict[str, dict[str, object]] = {
@@ -55,6 +66,7 @@ def group_labels(group_by: str, row: dict) -> tuple[str, str]:
 _SPENT = "funding_project_spent"
 _ALLOCATED = "funding_project_allocated"
 _TRANCHES = "funding_agreement_tranches"
+_SPENDING = "funding_project_spending"
 
 
 def _joined(alias: str, column: str) -> Coalesce:
@@ -75,11 +87,9 @@ def _with_project_allocated(scope: FundingScope, queryset: QuerySet) -> QuerySet
 
 def _with_project_spent(scope: FundingScope, queryset: QuerySet) -> QuerySet:
     """Join, by project, each scope project's spending (USD) dated in the period."""
+    projects = scope.allocations.values("project_id")
     spent = grouped_by(
-        Expenditure.objects.filter(
-            in_period(scope.filters, "spent_on"),
-            project__in=scope.allocations.values("project_id"),
-        ),
+        spending_months(scope, projects).filter(in_period(scope.filters, "month")),
         "project_id",
         total=Sum("amount_usd"),
     )
@@ -89,11 +99,9 @@ def _with_project_spent(scope: FundingScope, queryset: QuerySet) -> QuerySet:
 def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySet:
     """Join, by agreement, each scope agreement's receipts in the period and its overdue
     tranches, in its currency and in USD."""
-    received = in_period(scope.filters, "received_date")
-    planned = in_period(scope.filters, "planned_date")
-    overdue = overdue_q(scope)
+    received, planned, overdue = _tranche_conditions(scope)
     tranches = grouped_by(
-        Disbursement.objects.filter(agreement__in=scope.allocations.values("agreement_id")),
+        tranche_source(scope, scope.allocations.values("agreement_id")),
         "agreement_id",
         received=Sum("received_amount", filter=received),
         received_usd=Sum("received_amount_usd", filter=received),
@@ -103,6 +111,35 @@ def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySe
         overdue_usd=Sum("planned_amount_usd", filter=overdue),
     )
     return join_grouped(queryset, tranches, alias=_TRANCHES, on="agreement")
+
+
+def _on_months(q: Q) -> Q:
+    """`q`, a condition on a tranche's planned_date and received_date, on the columns of
+    the tranche source (sources.tranche_source) that hold them."""
+    names = {"planned_date": "planned_month", "received_date": "received_month"}
+    renamed = Q()
+    renamed.connector, renamed.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            renamed.children.append(_on_months(child))
+        else:
+            lookup, value = child
+            field, _, rest = lookup.partition("__")
+            renamed.children.append(
+                (names.get(field, field) + (f"__{rest}" if rest else ""), value)
+            )
+    return renamed
+
+
+def _tranche_conditions(scope: FundingScope) -> tuple[Q, Q, Q]:
+    """Received in the period, planned in the period, overdue as at the scope's date
+    (rows.overdue_q), on the tranche source's columns."""
+    filters = scope.filters
+    return (
+        in_period(filters, "received_month"),
+        in_period(filters, "planned_month"),
+        _on_months(overdue_q(scope)),
+    )
 
 
 # --- Families -------------------------------------------------------------------------------
@@ -164,12 +201,10 @@ def other_funding_family(scope: FundingScope, group_by: str) -> dict[object, Dec
 
 def tranche_family(scope: FundingScope, key: object, received_only: bool = False) -> list[dict]:
     """Receipts, planned tranches and overdue tranches of the scope's agreements, grouped by
-    `key` (an expression over Disbursement) and currency."""
-    filters = scope.filters
-    received = in_period(filters, "received_date")
-    planned = in_period(filters, "planned_date")
-    overdue = overdue_q(scope)
-    queryset = Disbursement.objects.filter(agreement__in=scope.agreements.values("pk"))
+    `key` (an expression over the tranche source: agreement_id, planned_month,
+    received_month) and currency."""
+    received, planned, overdue = _tranche_conditions(scope)
+    queryset = tranche_source(scope, scope.agreements.values("pk"))
     queryset = queryset.filter(received) if received_only else queryset
     aggregates = {
         "received": Sum("received_amount", filter=received),
@@ -181,41 +216,56 @@ def tranche_family(scope: FundingScope, key: object, received_only: bool = False
             "planned_usd": Sum("planned_amount_usd", filter=planned),
             "overdue": Sum("planned_amount", filter=overdue),
             "overdue_usd": Sum("planned_amount_usd", filter=overdue),
-            "overdue_count": Count("pk", filter=overdue),
+            # A source row is a month's tranches or one tranche: it counts its tranches.
+            "overdue_count": Coalesce(Sum("tranches", filter=overdue), 0),
         }
     return list(
         queryset.order_by().values(k=key, cur=F("agreement__currency")).annotate(**aggregates)
     )
 
 
-def spending_pairs(scope: FundingScope, key: object, by_currency: bool = True) -> list[dict]:
-    """Spending attributed per (key over Expenditure, agreement currency).
+def spending_pairs(
+    scope: FundingScope, by: Literal["year", "category"], by_currency: bool = True
+) -> list[dict]:
+    """Spending attributed per (calendar year spent or budget category, agreement currency).
 
-    Each expenditure joins the in-scope allocations of its project; every pair contributes
-    expenditure x allocation / all allocations to the project, so the join weights rows
-    rather than repeating them (the allocations of one project add up to its spending).
+    A project's spending in the period is summed per year (or category) first, then each
+    in-scope allocation of the project takes spending x allocation / all allocations to
+    the project (the allocations of one project add up to its spending): the per-row
+    arithmetic runs once per project and year, not once per month or expenditure.
     """
-    queryset = Expenditure.objects.filter(
-        in_period(scope.filters, "spent_on"),
-        project__allocations__in=scope.allocations.values("pk"),
+    projects = scope.allocations.values("project_id")
+    if by == "year":
+        source, column, key = spending_months(scope, projects), "month", ExtractYear("month")
+        key_field = IntegerField()
+    else:
+        source, column, key = spending_category_years(scope, projects), "year", F("category")
+        key_field = CharField()
+    spending = (
+        source.filter(in_period(scope.filters, column))
+        .order_by()
+        .values(group_key=F("project_id"), k=key)
+        .annotate(total=Sum("amount_usd"))
     )
+    queryset = join_grouped(scope.allocations, spending, alias=_SPENDING, on="project")
     queryset = (
         _with_project_allocated(scope, queryset)
-        .annotate(p_alloc=NullIf(_joined(_ALLOCATED, "total"), Value(ZERO)))
+        .annotate(
+            p_alloc=NullIf(_joined(_ALLOCATED, "total"), Value(ZERO)),
+            p_key=GroupedColumn(_SPENDING, "k", key_field),
+            p_spent=GroupedColumn(_SPENDING, "total", NUMERIC),
+        )
+        .filter(p_spent__isnull=False)
         .order_by()
     )
     if by_currency:
-        queryset = queryset.values(k=key, cur=F("project__allocations__agreement__currency"))
+        queryset = queryset.values(k=F("p_key"), cur=F("agreement__currency"))
     else:
-        queryset = queryset.values(k=key)
-    spent = dividend(F("amount_usd"))
+        queryset = queryset.values(k=F("p_key"))
+    spent = dividend(F("p_spent"))
     return list(
         queryset.annotate(
-            spent=Sum(
-                spent * F("project__allocations__amount") / F("p_alloc"), output_field=NUMERIC
-            ),
-            spent_usd=Sum(
-                spent * F("project__allocations__amount_usd") / F("p_alloc"), output_field=NUMERIC
-            ),
+            spent=Sum(spent * F("amount") / F("p_alloc"), output_field=NUMERIC),
+            spent_usd=Sum(spent * F("amount_usd") / F("p_alloc"), output_field=NUMERIC),
         )
     )

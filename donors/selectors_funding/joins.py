@@ -12,6 +12,7 @@ expressions that use it are unchanged: the same per-row arithmetic on the same v
 
 from django.db.models import Expression, F, QuerySet
 from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.datastructures import BaseTable
 
 GROUP_KEY = "group_key"
 
@@ -101,3 +102,44 @@ def join_grouped(queryset: QuerySet, grouped: QuerySet, *, alias: str, on: str) 
 def grouped_by(queryset: QuerySet, key: str, **sums) -> QuerySet:
     """`queryset` grouped by the column `key` (named GROUP_KEY), with the aggregates `sums`."""
     return queryset.order_by().values(**{GROUP_KEY: F(key)}).annotate(**sums)
+
+
+class DerivedTable(BaseTable):
+    """A query's base table replaced by ``(part UNION ALL part ...) alias``: rows of the
+    model's shape gathered from several tables (the month totals and the live rows of
+    donors.selectors_funding.sources). Each part is a values() queryset selecting at
+    least `columns`; they are read by name, so their own column order does not matter."""
+
+    def __init__(self, table_name: str, alias: str, parts: tuple[QuerySet, ...], columns):
+        super().__init__(table_name, alias)
+        self.parts = parts
+        self.columns = tuple(columns)
+
+    def as_sql(self, compiler, connection):
+        qn = connection.ops.quote_name
+        names = ", ".join(qn(column) for column in self.columns)
+        selects, params = [], []
+        for n, part in enumerate(self.parts):
+            inner = part.query.get_compiler(connection=connection, elide_empty=False)
+            sql, part_params = inner.as_sql()
+            selects.append(f"SELECT {names} FROM ({sql}) {qn(f'part{n}')}")
+            params.extend(part_params)
+        return f"({' UNION ALL '.join(selects)}) {qn(self.table_alias)}", tuple(params)
+
+    def relabeled_clone(self, change_map):
+        alias = change_map.get(self.table_alias, self.table_alias)
+        return DerivedTable(self.table_name, alias, self.parts, self.columns)
+
+    @property
+    def identity(self):
+        return self.__class__, self.table_name, self.table_alias, id(self.parts)
+
+
+def from_parts(model, parts: tuple[QuerySet, ...], columns) -> QuerySet:
+    """`model.objects.all()` reading the rows of `parts` (each a values() queryset naming
+    the model's `columns`) instead of the model's table."""
+    queryset = model._base_manager.all()
+    query = queryset.query
+    alias = query.get_initial_alias()
+    query.alias_map[alias] = DerivedTable(model._meta.db_table, alias, parts, columns)
+    return queryset

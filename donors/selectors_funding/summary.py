@@ -142,7 +142,8 @@ def _by_project_key(scope: FundingScope, group_by: str) -> list[FundingRow]:
 
 def _by_year(scope: FundingScope) -> list[FundingRow]:
     """Commitments and allocations by year of signature, receipts by year received,
-    tranches (planned, overdue) by planned year, spending by year spent."""
+    tranches (planned, overdue) by planned year, spending by year spent (the tranche
+    source's months hold the year of each date)."""
     figures: dict[tuple[int, str], dict[str, Decimal | int]] = {}
 
     def add(rows: Iterable[dict], names: dict[str, str]) -> None:
@@ -166,13 +167,13 @@ def _by_year(scope: FundingScope) -> list[FundingRow]:
     )
     add(allocations, {"allocated": "allocated", "allocated_usd": "allocated_usd"})
     add(
-        tranche_family(scope, ExtractYear("received_date"), received_only=True),
+        tranche_family(scope, ExtractYear("received_month"), received_only=True),
         {"received": "received", "received_usd": "received_usd"},
     )
     planned_names = ("planned", "planned_usd", "overdue", "overdue_usd", "overdue_count")
-    add(tranche_family(scope, ExtractYear("planned_date")), {n: n for n in planned_names})
+    add(tranche_family(scope, ExtractYear("planned_month")), {n: n for n in planned_names})
     add(
-        spending_pairs(scope, ExtractYear("spent_on")),
+        spending_pairs(scope, "year"),
         {"spent": "spent", "spent_usd": "spent_usd"},
     )
     rows = []

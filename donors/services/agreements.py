@@ -22,6 +22,7 @@ from donors.services.common import (
     lock_agreement,
     total_of,
 )
+from donors.services.totals import funding_totals_deferred
 from organisations.models import Organisation
 from projects.selectors import usd_rate_for
 from projects.services import project_funding_changed
@@ -275,10 +276,12 @@ def agreement_update(
             allocation.amount_usd = to_usd(allocation.amount, usd_rate)
             save_audited(allocation, user=user, reason=why)
         project_funding_changed(project_ids=[a.project_id for a in allocations])
-        for tranche in Disbursement.objects.filter(agreement=current).order_by("pk"):
-            tranche.planned_usd_rate = usd_rate
-            tranche.planned_amount_usd = to_usd(tranche.planned_amount, usd_rate)
-            save_audited(tranche, user=user, reason=why)
+        # The month totals of its tranches are summed once, after every tranche is saved.
+        with funding_totals_deferred(agreements=[current.pk]):
+            for tranche in Disbursement.objects.filter(agreement=current).order_by("pk"):
+                tranche.planned_usd_rate = usd_rate
+                tranche.planned_amount_usd = to_usd(tranche.planned_amount, usd_rate)
+                save_audited(tranche, user=user, reason=why)
     return current
 
 

@@ -147,6 +147,10 @@ def expenditure_update(
     """Correct an expenditure under the create rules; a new date, amount or currency is
     re-valued at the rate of its month, otherwise the recorded rate stands."""
     reject_unknown(fields, EXPENDITURE_FIELDS, "Expenditure")
+    moved_to = fields.get("project")
+    if moved_to is not None and moved_to.pk != expenditure.project_id:
+        # Both projects' spending changes: both are locked, in key order, before either.
+        _lock_projects([expenditure.project, moved_to])
     project = locked_project(fields.get("project", expenditure.project))
     values = {
         "category": fields.get("category", expenditure.category),
@@ -174,6 +178,8 @@ def expenditure_delete(
     *, expenditure: Expenditure, user: AbstractBaseUser | None = None, reason: str = ""
 ) -> None:
     """Remove a recorded expenditure; its history keeps who removed it, what it was and why."""
+    # Under the project's lock, as every write of its spending (its month totals follow).
+    Project.objects.select_for_update().filter(pk=expenditure.project_id).first()
     delete_audited(expenditure, user=user, reason=reason)
 
 
