@@ -129,6 +129,11 @@ class Totals:
         return (self.spent / self.expected).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def longest_overdue_first(tranche: OverdueTranche) -> tuple[int, str]:
+    """The order of a donor's tranches in a table of the longest overdue."""
+    return (-tranche.days_overdue, tranche.reference)
+
+
 @dataclass
 class DonorSection:
     donor_id: int
@@ -137,6 +142,36 @@ class DonorSection:
     agreements: list[AgreementRow] = field(default_factory=list)
     overdue: list[OverdueTranche] = field(default_factory=list)
     budget: list[BudgetActualRow] = field(default_factory=list)
+    # Set on a section cut down for the assembly (assembly_copy): how many tranches are
+    # overdue in all when `overdue` keeps only the longest overdue and `budget` nothing.
+    overdue_total: int | None = None
+
+    @property
+    def overdue_count(self) -> int:
+        """Tranches overdue at the period's end, listed or not."""
+        return len(self.overdue) if self.overdue_total is None else self.overdue_total
+
+    @property
+    def is_cut(self) -> bool:
+        """Whether this is an assembly copy, which the donor's own documents cannot be
+        made from (they were made with its section, reports.services.generating)."""
+        return self.overdue_total is not None
+
+    def assembly_copy(self, keep_overdue: int) -> "DonorSection":
+        """What the assembly of an overall report reads of this section once the donor's
+        own parts of the documents are made: the agreements, the `keep_overdue` longest
+        overdue tranches (the most an overall table of the longest overdue can list from
+        one donor) and their count; no budget lines."""
+        return DonorSection(
+            donor_id=self.donor_id,
+            donor_name=self.donor_name,
+            donor_short_name=self.donor_short_name,
+            agreements=self.agreements,
+            # A stable sort: tranches alike in days and agreement keep their order, as in
+            # the overall table's own (stable) sort of every donor's tranches.
+            overdue=sorted(self.overdue, key=longest_overdue_first)[:keep_overdue],
+            overdue_total=self.overdue_count,
+        )
 
     @property
     def totals_usd(self) -> Totals:
@@ -162,6 +197,7 @@ class DonorSection:
             OverdueTranche(**_decimals(row, OverdueTranche)) for row in data.get("overdue", [])
         ]
         return cls(
+            overdue_total=data.get("overdue_total"),
             donor_id=data["donor_id"],
             donor_name=data["donor_name"],
             donor_short_name=data["donor_short_name"],

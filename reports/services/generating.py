@@ -4,12 +4,22 @@ XLSX made from them, the files stored and published on the record, progress on t
 An overall disbursement report may be computed as one section per donor in parallel
 tasks (report_sections_plan, report_section_store) and assembled by the run that stores
 the last one; a report of one donor, or a progress report, is made in one run.
+
+A donor's section task does all of that donor's work: its figures, its pages of the PDF
+and its rows of the workbook's long sheets (reports.documents: donor_pdf,
+donor_xlsx_parts), kept as files beside the report's until it is published. The assembly
+makes the pages and sheets about all the donors (from each section's agreements and its
+longest overdue tranches), puts the donors' parts in place and numbers the pages, so that
+several workers share nearly all the work. A report made in one run makes the same parts
+one after another: the documents are the same either way.
 """
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -21,7 +31,10 @@ from ctportal.exceptions import DomainError
 from organisations.models import Organisation
 from reports import conf, figures
 from reports.documents.pdf import ReportMeta, disbursement_pdf, progress_pdf
+from reports.documents.pdf.disbursement import OVERDUE_LISTED, donor_pdf
 from reports.documents.xlsx import disbursement_xlsx, progress_xlsx
+from reports.documents.xlsx.disbursement import donor_xlsx_parts
+from reports.documents.xlsx.parts import SheetPart
 from reports.models import Report, ReportSection
 from reports.services.files import files_delete, files_sweep, stored_file_name
 from reports.services.lease import (
@@ -58,13 +71,64 @@ def _current(report_id: int) -> int:
 
 
 def _meta(report: Report) -> ReportMeta:
+    """What every page says; generated when this run started, so that the pages made by
+    a fanned-out report's several tasks all say the same."""
     return ReportMeta(
         portal_name=getattr(settings, "PORTAL_NAME", "CT Portal"),
         title=report.get_kind_display(),
         scope=report.scope_label,
         period=report.period_label,
-        generated_at=timezone.localtime(),
+        generated_at=timezone.localtime(report.started_at or timezone.now()),
     )
+
+
+def _parts_name(report: Report, token: str, donor_id: int) -> str:
+    """Where one donor's parts of a run's documents wait for the assembly: beside the
+    report's files, so the publication's sweep (files_sweep) takes them away."""
+    unique = uuid.uuid4().hex[:8]
+    return f"reports/{report.pk}/section-{token[:8]}-{donor_id}-{unique}.parts"
+
+
+@dataclass
+class _DonorParts:
+    """One donor's parts of the documents: its PDF pages and its rows of the long sheets."""
+
+    pdf: bytes
+    xlsx: dict[str, SheetPart]
+
+
+def _donor_parts(section: figures.DonorSection, meta: ReportMeta, tick) -> _DonorParts:
+    return _DonorParts(
+        pdf=donor_pdf(section, meta, tick=tick), xlsx=donor_xlsx_parts(section, tick=tick)
+    )
+
+
+def _parts_store(report: Report, token: str, donor_id: int, parts: _DonorParts) -> str:
+    """Keep the parts in one file; its name, for the section's record. The file: a line
+    of JSON (the PDF's length, each sheet part's rows, widths, styles and length), then
+    the PDF, then each sheet part's XML (kept as it is: no JSON escaping to undo)."""
+    sheets, blobs = [], [parts.pdf]
+    for title, part in parts.xlsx.items():
+        about = part.to_json()
+        xml = about.pop("xml").encode("utf-8")
+        sheets.append({**about, "title": title, "size": len(xml)})
+        blobs.append(xml)
+    head = json.dumps({"pdf": len(parts.pdf), "sheets": sheets}).encode()
+    content = ContentFile(b"".join([head, b"\n", *blobs]))
+    return default_storage.save(_parts_name(report, token, donor_id), content)
+
+
+def _parts_read(name: str) -> _DonorParts:
+    with default_storage.open(name, "rb") as handle:
+        head, body = handle.read().split(b"\n", 1)
+    about = json.loads(head)
+    at = about["pdf"]
+    pdf, xlsx = body[:at], {}
+    for sheet in about["sheets"]:
+        xml = body[at : at + sheet["size"]].decode("utf-8")
+        at += sheet["size"]
+        xlsx[sheet["title"]] = SheetPart.from_json({**sheet, "xml": xml})
+    return _DonorParts(pdf=pdf, xlsx=xlsx)
 
 
 def report_sections_plan(*, report_id: int, token: str) -> list[int]:
@@ -82,18 +146,30 @@ def report_sections_plan(*, report_id: int, token: str) -> list[int]:
 
 
 def report_section_store(*, report_id: int, token: str, donor_id: int) -> str | None:
-    """Compute and keep one donor's section. Returns the token the assembly runs under
-    when this was the last section missing (exactly one caller gets it), else None."""
-    report = Report.objects.get(pk=report_id)
+    """Compute and keep one donor's section: its figures, and its parts of the documents
+    (its PDF pages, its rows of the long sheets) as files. Returns the token the assembly
+    runs under when this was the last section missing (exactly one caller gets it), else
+    None. Run again (a retry, a duplicate message), it makes and keeps the section anew:
+    the record is replaced and the files it named are left to the publication's sweep."""
+    report = Report.objects.select_related("donor", "workplan").get(pk=report_id)
     if report.lock_token != token:
         raise LockLost(f"Report {report_id} is no longer held by this run.")
+    beat = Heartbeat(report_id=report_id, token=token)
     donor = Organisation.objects.get(pk=donor_id)
     section = figures.donor_section(
         donor=donor, period_start=report.period_start, period_end=report.period_end
     )
-    ReportSection.objects.update_or_create(
-        report_id=report_id, donor_id=donor_id, token=token, defaults={"data": section.to_json()}
-    )
+    parts = _donor_parts(section, _meta(report), beat)
+    beat()
+    name = _parts_store(report, token, donor_id, parts)
+    data = {"section": section.assembly_copy(OVERDUE_LISTED).to_json(), "parts": name}
+    try:
+        ReportSection.objects.update_or_create(
+            report_id=report_id, donor_id=donor_id, token=token, defaults={"data": data}
+        )
+    except BaseException:
+        files_delete([name])
+        raise
     done = ReportSection.objects.filter(report_id=report_id, token=token).count()
     expected = max(report.parts_expected, 1)
     report_progress(report_id=report_id, token=token, percent=5 + 75 * done // expected)
@@ -107,9 +183,33 @@ def report_section_store(*, report_id: int, token: str, donor_id: int) -> str | 
     return None
 
 
+def _stored_sections(
+    report: Report, token: str, meta: ReportMeta, beat: Heartbeat
+) -> tuple[list[figures.DonorSection], list[_DonorParts]]:
+    """The sections a fanned-out report's tasks stored (the token swap in
+    report_section_store moved all of them to this token), in the report's order, and
+    each one's parts of the documents. A section stored without parts (by an older
+    release) holds every figure, and its parts are made here."""
+    stored = []
+    for record in ReportSection.objects.filter(report=report, token=token).iterator():
+        beat()
+        if "parts" in record.data:
+            section = figures.DonorSection.from_json(record.data["section"])
+            parts = _parts_read(record.data["parts"])
+        else:
+            section = figures.DonorSection.from_json(record.data)
+            parts = _donor_parts(section, meta, beat)
+        stored.append((section, parts))
+    stored.sort(key=lambda pair: (pair[0].donor_short_name, pair[0].donor_id))
+    return [s for s, _ in stored], [p for _, p in stored]
+
+
 def _disbursement_figures(
     report: Report, token: str, step: Callable[[int], None], beat: Heartbeat
-) -> figures.DisbursementFigures:
+) -> tuple[figures.DisbursementFigures, list[_DonorParts] | None]:
+    """The report's figures, and the donors' parts of its documents when its sections'
+    tasks made them."""
+    parts = None
     if report.donor_id:
         sections = [
             figures.donor_section(
@@ -118,16 +218,11 @@ def _disbursement_figures(
         ]
         step(60)
     else:
-        sections = [
-            figures.DonorSection.from_json(s.data)
-            for s in ReportSection.objects.filter(report=report, token=token).iterator()
-        ]
-        if sections:
-            # The assembly of a fanned-out report: its sections hold every figure (the
-            # token swap in report_section_store moved all of them to this token), so it
-            # reads no money table and its work does not grow with the donors' figures.
-            sections.sort(key=lambda s: (s.donor_short_name, s.donor_id))
-        else:
+        # The assembly of a fanned-out report: its sections hold every figure it needs,
+        # so it reads no money table and its work does not grow with the donors' figures.
+        sections, parts = _stored_sections(report, token, _meta(report), beat)
+        if not sections:  # made in this run
+            parts = None
             donors = figures.disbursement_donors(period_end=report.period_end)
             for index, donor in enumerate(donors, start=1):
                 beat()
@@ -139,12 +234,13 @@ def _disbursement_figures(
                     )
                 )
                 step(5 + 55 * index // len(donors))
-    return figures.DisbursementFigures(
+    data = figures.DisbursementFigures(
         period_start=report.period_start,
         period_end=report.period_end,
         sections=sections,
         overall=report.donor_id is None,
     )
+    return data, parts
 
 
 def report_generate(*, report_id: int, token: str | None = None) -> Report:
@@ -171,13 +267,18 @@ def report_generate(*, report_id: int, token: str | None = None) -> Report:
         step(max(report.progress, 2))
         _pause(report_id, token, 0.3)
         if report.kind == Report.Kind.DISBURSEMENT:
-            data = _disbursement_figures(report, token, step, beat)
+            data, parts = _disbursement_figures(report, token, step, beat)
             step(65)
             _pause(report_id, token, 0.3)
             meta = _meta(report)
-            pdf = disbursement_pdf(data, meta, tick=beat)
-            step(80)
-            xlsx = disbursement_xlsx(data, meta, tick=beat)
+            if parts is None:  # made in this run, the donors' parts too
+                pdf = disbursement_pdf(data, meta, tick=beat)
+                step(80)
+                xlsx = disbursement_xlsx(data, meta, tick=beat)
+            else:
+                pdf = disbursement_pdf(data, meta, tick=beat, donor_pages=[p.pdf for p in parts])
+                step(80)
+                xlsx = disbursement_xlsx(data, meta, tick=beat, donor_parts=[p.xlsx for p in parts])
         else:
             data = figures.progress_figures(workplan=report.workplan, quarter=report.quarter)
             step(40)

@@ -1,5 +1,12 @@
 """The disbursement report's PDF: money by donor and agreement, in USD and in each
-agreement's currency, and the tranches overdue at the end of the period."""
+agreement's currency, and the tranches overdue at the end of the period; then each
+donor's agreements, projects and budget, from a new page.
+
+It is made in parts: the first pages (everything above, from all the donors' figures)
+and each donor's pages (donor_pdf, from that donor's section alone), put together and
+numbered by pages.numbered_pdf. An overall report fanned out per donor has each donor's
+pages made by the donor's own task, in parallel (reports.services.generating); made in
+one run, the same parts are made one after another, so both give the same document."""
 
 from collections.abc import Callable
 from decimal import Decimal
@@ -19,6 +26,7 @@ from reports.documents.pdf.layout import (
     MARGIN,
     NOTE,
     PAGE,
+    PDF_ROW_LIMIT,
     SERIES,
     SMALL,
     ReportMeta,
@@ -30,8 +38,13 @@ from reports.documents.pdf.layout import (
     no_tick,
     para,
 )
+from reports.documents.pdf.pages import numbered_pdf
 from reports.documents.summary import disbursement_summary
 from reports.figures import DisbursementFigures, DonorSection, Totals, chart_groups
+
+# The most overdue tranches the overall table lists (so the most it takes from one donor:
+# reports.figures.DonorSection.assembly_copy).
+OVERDUE_LISTED = PDF_ROW_LIMIT
 
 
 def _millions(value: float) -> str:
@@ -147,14 +160,17 @@ def _overdue_story(figures: DisbursementFigures, totals: Totals) -> list:
     PDF_ROW_LIMIT of them, and a line saying how many more the workbook lists; the total
     row counts and sums them all."""
     heading = para(H2, "Overdue tranches")
-    count = sum(len(s.overdue) for s in figures.sections)
+    count = sum(s.overdue_count for s in figures.sections)
     if not count:
         return [heading, para(BODY, "No tranche is overdue at the end of the period.")]
+    # The same rows whether a section lists all its tranches or, cut down for an assembly,
+    # only its OVERDUE_LISTED longest overdue (figures.longest_overdue_first: both stable).
     overdue = limited(
         sorted(
             ((s, t) for s in figures.sections for t in s.overdue),
             key=lambda pair: (-pair[1].days_overdue, pair[0].donor_short_name, pair[1].reference),
-        )
+        ),
+        OVERDUE_LISTED,
     )
     rows = [["Donor", "Agreement", "Planned on", "Days overdue", "Amount", "Cur.", "USD"]]
     for section, tranche in overdue:
@@ -183,10 +199,35 @@ def _overdue_story(figures: DisbursementFigures, totals: Totals) -> list:
     return story
 
 
-def disbursement_pdf(
-    figures: DisbursementFigures, meta: ReportMeta, *, tick: Callable[[], None] = no_tick
+def donor_pdf(
+    section: DonorSection, meta: ReportMeta, *, tick: Callable[[], None] = no_tick
 ) -> bytes:
-    """The PDF; `tick` is called as it goes (the run's lease heartbeat)."""
+    """One donor's pages of the report (not numbered: numbered_pdf numbers the whole)."""
+    if section.is_cut:
+        raise ValueError(f"The section of {section.donor_short_name} is cut down for assembly.")
+    return build_pdf(meta, donor_detail_story(section), tick=tick, numbered=False)
+
+
+def disbursement_pdf(
+    figures: DisbursementFigures,
+    meta: ReportMeta,
+    *,
+    tick: Callable[[], None] = no_tick,
+    donor_pages: list[bytes] | None = None,
+) -> bytes:
+    """The PDF; `tick` is called as it goes (the run's lease heartbeat). `donor_pages`:
+    each section's donor_pdf, made already (by the sections' tasks), in the sections'
+    order; else they are made here."""
+    if donor_pages is None:
+        donor_pages = [donor_pdf(section, meta, tick=tick) for section in figures.sections]
+    if len(donor_pages) != len(figures.sections):
+        raise ValueError("One part of the PDF per donor's section is needed.")
+    first = build_pdf(meta, _first_pages_story(figures, meta), tick=tick, numbered=False)
+    return numbered_pdf(meta, [first, *donor_pages], tick=tick)
+
+
+def _first_pages_story(figures: DisbursementFigures, meta: ReportMeta) -> list:
+    """Everything before the donors' own pages."""
     story: list = [para(H1, f"{meta.title}: {meta.scope}")]
     summary = disbursement_summary(figures)
     story += [para(BODY, ("b", f"{topic}:"), f" {text}") for topic, text in summary]
@@ -264,6 +305,4 @@ def disbursement_pdf(
     story.append(table)
 
     story += _overdue_story(figures, totals)
-    for section in figures.sections:
-        story += donor_detail_story(section)
-    return build_pdf(meta, story, tick=tick)
+    return story

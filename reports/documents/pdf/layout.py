@@ -124,9 +124,19 @@ def _on_page(meta: ReportMeta):
     return draw
 
 
+# Where "Page X of Y" is written: right-aligned under the footer's rule, small and muted.
+PAGE_NUMBER_FONT = ("Helvetica", 7.5)
+PAGE_NUMBER_RIGHT = (PAGE[0] - MARGIN, FOOTER - 4.5 * mm)
+
+
+def page_number(number: int, total: int) -> str:
+    return f"Page {number} of {total}"
+
+
 class _NumberedCanvas(Canvas):
     """Writes "Page X of Y" on every page once the last is known: pages are kept until
-    save() and each is then finished with its number."""
+    save() and each is then finished with its number. (A document put together from
+    several, reports.documents.pdf.pages, numbers its pages the same way.)"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,10 +151,8 @@ class _NumberedCanvas(Canvas):
         for state in self._pages:
             self.__dict__.update(state)
             self.setFillColor(MUTED)
-            self.setFont("Helvetica", 7.5)
-            self.drawRightString(
-                PAGE[0] - MARGIN, FOOTER - 4.5 * mm, f"Page {self._pageNumber} of {total}"
-            )
+            self.setFont(*PAGE_NUMBER_FONT)
+            self.drawRightString(*PAGE_NUMBER_RIGHT, page_number(self._pageNumber, total))
             super().showPage()
         super().save()
 
@@ -153,8 +161,12 @@ def no_tick() -> None:
     """A tick that does nothing: documents made outside a report run."""
 
 
-def build_pdf(meta: ReportMeta, story: list, *, tick: Callable[[], None] = no_tick) -> bytes:
-    """The PDF of `story`; `tick` is called at every page (the run's lease heartbeat)."""
+def build_pdf(
+    meta: ReportMeta, story: list, *, tick: Callable[[], None] = no_tick, numbered: bool = True
+) -> bytes:
+    """The PDF of `story`; `tick` is called at every page (the run's lease heartbeat).
+    Not `numbered`: pages without "Page X of Y", for a document put together from several
+    (reports.documents.pdf.pages.numbered_pdf numbers them all)."""
     draw = _on_page(meta)
 
     def on_page(canvas, doc) -> None:
@@ -176,7 +188,7 @@ def build_pdf(meta: ReportMeta, story: list, *, tick: Callable[[], None] = no_ti
         doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", showBoundary=0
     )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
-    doc.build(story, canvasmaker=_NumberedCanvas)
+    doc.build(story, canvasmaker=_NumberedCanvas if numbered else Canvas)
     return buffer.getvalue()
 
 

@@ -8,12 +8,17 @@ A sheet keeps its rows as plain values while the report adds them, counting thei
 numbers itself, and writes them once at save(): into a write-only workbook (openpyxl's
 streaming mode, which the report workbooks use) its cells go straight to the file, so
 time and memory grow linearly with the rows. Column widths, measured from every value,
-are known before the first row is written, as streaming needs."""
+are known before the first row is written, as streaming needs.
+
+A sheet may also take rows written ahead, elsewhere (part(): one donor's rows, written by
+the donor's own task; reports.documents.xlsx.parts), which it puts in their place when
+it writes, numbered and styled as its own."""
 
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -68,6 +73,34 @@ def _ranges(rows: list[int]) -> list[tuple[int, int]]:
     return spans
 
 
+class StyleKey(NamedTuple):
+    """What a cell's style is made of here: its number format, bold, the header's look,
+    wrapped text, and the quote prefix of text that looks like a formula. (A workbook
+    numbers its styles in the order it meets them; a key names one in any workbook.)"""
+
+    fmt: str | None = None
+    bold: bool = False
+    head: bool = False
+    wrap: bool = False
+    quote: bool = False
+
+
+def styled(cell, key: StyleKey):
+    """`cell` given the style `key` names; returns it."""
+    if key.quote:
+        cell.quotePrefix = True
+    if key.head:
+        cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, HEAD_ALIGNMENT
+        return cell
+    if key.fmt:
+        cell.number_format = key.fmt
+    if key.bold:
+        cell.font = BOLD
+    if key.wrap:
+        cell.alignment = WRAP
+    return cell
+
+
 def _header_text(text: str) -> str:
     """Text for a printed page header: '&' starts a code there, '&&' prints one."""
     return text.replace("&", "&&")
@@ -88,7 +121,8 @@ class TableSheet:
         self.names: list[str] = []
         self.last_data_row = 1
         self.next_row = 2  # row 1 is the header
-        self.rows: list[tuple[list, list[str | None], bool]] = []
+        # Each a row (values, formats, bold) or rows written ahead (a SheetPart).
+        self.rows: list = []
 
     def header(self, names: list[str]) -> None:
         self.names = list(names)
@@ -104,6 +138,19 @@ class TableSheet:
     def total(self, values: list, formats: list[str | None]) -> int:
         """A bold row under the table, outside its filter; Sum() cells become formulas."""
         return self._append(values, formats, bold=True)
+
+    def part(self, part) -> int:
+        """Rows of the table written ahead (reports.documents.xlsx.parts.SheetPart: a
+        donor's, by its own task), in their place among the others; the sheet row number
+        of the first. Needs a write-only workbook, whose sheets stream."""
+        number = self.next_row
+        if part.rows:
+            self.next_row += part.rows
+            self.last_data_row = self.next_row - 1
+            self.rows.append(part)
+            for index, width in part.widths.items():
+                self.widths[index] = max(self.widths.get(index, 8), width)
+        return number
 
     def _append(self, values: list, formats: list[str | None], *, bold: bool) -> int:
         number = self.next_row
@@ -131,18 +178,28 @@ class TableSheet:
         ws = self._sheet()
         self._layout(ws)
         ws.append([self._cell(ws, name, head=True) for name in self.names])
-        for values, formats, bold in self.rows:
-            tick()
-            padded = list(formats) + [None] * (len(values) - len(formats))
-            ws.append(
-                [
-                    self._cell(ws, value, fmt=fmt, bold=bold, column=column)
-                    for column, (value, fmt) in enumerate(zip(values, padded, strict=True), 1)
-                ]
-            )
+        if any(not isinstance(row, tuple) for row in self.rows):
+            from reports.documents.xlsx.parts import write_with_parts  # (parts imports this)
+
+            write_with_parts(self, ws, tick)
+        else:
+            for values, formats, bold in self.rows:
+                tick()
+                ws.append(self.cells(ws, values, formats, bold))
         self.rows = []
 
-    def _cell(self, ws, value, *, fmt=None, bold=False, head=False, column=0):
+    def cells(
+        self, ws, values: list, formats: list[str | None], bold: bool, keys: dict | None = None
+    ) -> list:
+        """One row's cells, for `ws`; `keys` collects {key: its style id in ws's workbook}."""
+        padded = list(formats) + [None] * (len(values) - len(formats))
+        return [
+            self._cell(ws, value, fmt=fmt, bold=bold, column=column, keys=keys)
+            for column, (value, fmt) in enumerate(zip(values, padded, strict=True), 1)
+        ]
+
+    def _cell(self, ws, value, *, fmt=None, bold=False, head=False, column=0, keys=None):
+        quote = False
         if isinstance(value, Sum):
             formula = self._formula(value, column)
             cell = WriteOnlyCell(ws, 0)
@@ -157,25 +214,29 @@ class TableSheet:
             if isinstance(value, str):
                 # Text people typed stays text: never a formula, shown as typed.
                 cell.data_type = "s"
-                if formula_like(value):
-                    cell.quotePrefix = True
+                quote = formula_like(value)
         if head:
-            cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, HEAD_ALIGNMENT
+            key = StyleKey(head=True, quote=quote)
+        else:
+            key = StyleKey(fmt or None, bool(bold), False, column in self.wrap, quote)
+        if key == StyleKey():
             return cell
-        if fmt:
-            cell.number_format = fmt
-        if bold:
-            cell.font = BOLD
-        if column in self.wrap:
-            cell.alignment = WRAP
+        styled(cell, key)
+        if keys is not None and key not in keys:
+            keys[key] = cell.style_id
         return cell
 
     def _formula(self, total: Sum, column: int) -> str | None:
         """=SUM over the rows `total` names; None when it names none (the cell holds 0)."""
-        rows = list(range(2, self.last_data_row + 1)) if total.rows is None else total.rows
+        letter = get_column_letter(column)
+        if total.rows is None:  # all the table's rows: one span (or none)
+            last = self.last_data_row
+            if last < 2:
+                return None
+            return f"=SUM({letter}2)" if last == 2 else f"=SUM({letter}2:{letter}{last})"
+        rows = total.rows
         if not rows:
             return None
-        letter = get_column_letter(column)
         refs = [f"{letter}{a}" if a == b else f"{letter}{a}:{letter}{b}" for a, b in _ranges(rows)]
         return f"=SUM({','.join(refs)})"
 
