@@ -16,16 +16,30 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from reports.documents.pdf.layout import no_tick
-from reports.documents.xlsx.sheet import StyleKey, TableSheet, styled
+from reports.documents.xlsx.styles import StyleKey, styled
 
 # The start of a row or of a cell, as openpyxl writes them: '<row r="7"', '<c r="B7"' and,
 # for a styled cell, ' s="3"' next. Text in cells never holds a bare "<" (XML escapes it).
 _OPENING = re.compile(r'<row r="(\d+)"|<c r="([A-Z]+)(\d+)"(?: s="(\d+)")?')
+
+
+class RowSheet(Protocol):
+    """What a sheet gives the parts (sheet.TableSheet): its rows, widths and workbook,
+    and one row's cells as it writes them."""
+
+    rows: list
+    widths: dict[int, int]
+    workbook: Workbook
+
+    def cells(
+        self, ws, values: list, formats: list, bold: bool, keys: dict | None = None
+    ) -> list: ...
 
 
 @dataclass
@@ -77,13 +91,13 @@ def _template(xml: str) -> str:
     return _OPENING.sub(opening, xml)
 
 
-def rows_part(sheet: TableSheet, *, tick: Callable[[], None] = no_tick) -> SheetPart:
+def rows_part(sheet: RowSheet, *, tick: Callable[[], None] = no_tick) -> SheetPart:
     """The rows added to `sheet` (with row() and total(); it needs no workbook), written
     ahead; `tick` at every row."""
     return _written(sheet, sheet.rows, tick)
 
 
-def _written(sheet: TableSheet, rows: list, tick: Callable[[], None]) -> SheetPart:
+def _written(sheet: RowSheet, rows: list, tick: Callable[[], None]) -> SheetPart:
     if not rows:
         return SheetPart()
     scratch = Workbook(write_only=True)
@@ -108,7 +122,7 @@ def _written(sheet: TableSheet, rows: list, tick: Callable[[], None]) -> SheetPa
     )
 
 
-def write_with_parts(sheet: TableSheet, ws, tick: Callable[[], None]) -> None:
+def write_with_parts(sheet: RowSheet, ws, tick: Callable[[], None]) -> None:
     """Write the rows of `sheet`, some written ahead, into the write-only `ws` (its header
     row written): openpyxl streams one placeholder row and closes the sheet; the rows then
     take its place in the file, each part filled in, the sheet's own rows written the same

@@ -18,11 +18,9 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -30,11 +28,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ctportal.spreadsheet_safety import formula_like, own_formula_set, xlsx_value
 from reports.documents.pdf import ReportMeta
 from reports.documents.pdf.layout import no_tick
+from reports.documents.xlsx.parts import write_with_parts
+from reports.documents.xlsx.styles import StyleKey, styled
 
-BOLD = Font(bold=True)
-HEAD_FILL = PatternFill("solid", fgColor="E3ECF2")
-HEAD_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
-WRAP = Alignment(wrap_text=True, vertical="top")
 PERCENT = "0.0%"
 RATIO = "0.00"
 NUMBER = "#,##0.##"
@@ -71,34 +67,6 @@ def _ranges(rows: list[int]) -> list[tuple[int, int]]:
         else:
             spans.append((row, row))
     return spans
-
-
-class StyleKey(NamedTuple):
-    """What a cell's style is made of here: its number format, bold, the header's look,
-    wrapped text, and the quote prefix of text that looks like a formula. (A workbook
-    numbers its styles in the order it meets them; a key names one in any workbook.)"""
-
-    fmt: str | None = None
-    bold: bool = False
-    head: bool = False
-    wrap: bool = False
-    quote: bool = False
-
-
-def styled(cell, key: StyleKey):
-    """`cell` given the style `key` names; returns it."""
-    if key.quote:
-        cell.quotePrefix = True
-    if key.head:
-        cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, HEAD_ALIGNMENT
-        return cell
-    if key.fmt:
-        cell.number_format = key.fmt
-    if key.bold:
-        cell.font = BOLD
-    if key.wrap:
-        cell.alignment = WRAP
-    return cell
 
 
 def _header_text(text: str) -> str:
@@ -179,8 +147,6 @@ class TableSheet:
         self._layout(ws)
         ws.append([self._cell(ws, name, head=True) for name in self.names])
         if any(not isinstance(row, tuple) for row in self.rows):
-            from reports.documents.xlsx.parts import write_with_parts  # (parts imports this)
-
             write_with_parts(self, ws, tick)
         else:
             for values, formats, bold in self.rows:
