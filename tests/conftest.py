@@ -12,26 +12,33 @@ from tests.factories import user_with_role
 REQUIRE_REAL_SERVICES = os.environ.get("CTPORTAL_REQUIRE_REAL_SERVICES") == "1"
 
 
-# Tests served by pytest-django's live server (one per worker): under pytest-xdist they all
-# run on one worker, one at a time, as tests/browser/conftest.py asks (two Chromiums at once
-# on a shared machine race their own timeouts, and a live server's request threads outlive
-# their test).
-LIVE_SERVER_TESTS = ("tests/browser/", "tests/api/test_schemathesis.py")
+# Tests served by pytest-django's live server (one per worker), in groups that each run on
+# one worker, one test at a time: the browser tests together, as tests/browser/conftest.py
+# asks (two Chromiums at once on a shared machine race their own timeouts, and a live
+# server's request threads outlive their test), and the API's schema check by itself, so
+# that it runs beside them on the other worker rather than after them.
+LIVE_SERVER_GROUPS = {
+    "tests/browser/": "browser tests",
+    "tests/api/test_schemathesis.py": "schema check",
+}
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """`make test` runs two workers (`-n 2`): tests are handed out one by one, in the order
     pytest-django sorts them (rolled-back tests first, then those that commit and flush),
-    except the live-server tests, handed out together. (xdist's own loadgroup would do
-    this, but its marks do not reach the scheduler under pytest 9.2.)"""
+    except the live-server tests, handed out a group at a time. (xdist's own loadgroup
+    would do this, but its marks do not reach the scheduler under pytest 9.2.)"""
     if config.getvalue("dist") != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class LiveServerTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "live server" if nodeid.startswith(LIVE_SERVER_TESTS) else nodeid
+            for prefix, group in LIVE_SERVER_GROUPS.items():
+                if nodeid.startswith(prefix):
+                    return group
+            return nodeid
 
     # Keep the collection's order: sorting the work by size would start the browser tests
     # (which flush the database) before tests that need the migrations' rows.
