@@ -9,6 +9,7 @@ escaped and localised as {{ value }} would print them.
 from collections.abc import Iterable
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
@@ -36,6 +37,10 @@ def _figure(column: Column, cell: Cell) -> str:
         return _DASH if kind in ("percent", "int", "ratio") else "—"
     if kind == "percent":
         return percent_of(value, 1)
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        # What localize() prints for a whole number without grouping, without its format
+        # lookups (a decade's dashboard prints some two thousand counts).
+        return str(value)
     return conditional_escape(localize(value))
 
 
