@@ -31,6 +31,7 @@ from workplans.selectors_funding_results import (
     activity_status_by_quarter,
     mean_share,
     output_results,
+    workplans_of,
 )
 
 
@@ -171,3 +172,38 @@ def funding_activity_status(
     in-force approved workplans that the viewer's projects pay for."""
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
     return activity_status_by_quarter(projects=scope.projects)
+
+
+@dataclass(frozen=True)
+class LatestQuarterStatus:
+    """The quarters of the latest workplans alone, and how many workplans there are."""
+
+    quarters: list[QuarterStatus]
+    workplans_shown: int
+    workplans: int
+
+
+def funding_activity_status_latest(
+    *,
+    user,
+    filters: FundingFilters | None = None,
+    as_donor: Organisation | None = None,
+    today: datetime.date | None = None,
+    workplans: int,
+) -> LatestQuarterStatus:
+    """funding_activity_status for the `workplans` workplans with the latest periods: a
+    decade holds some fifty workplans and two hundred quarters, and reading every verified
+    update of the programme to show them all cost a manager's dashboard a third of a
+    second. Two queries."""
+    scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
+    every = workplans_of(projects=scope.projects)
+    shown = every[:workplans]
+    return LatestQuarterStatus(
+        quarters=activity_status_by_quarter(
+            projects=scope.projects,
+            # Every workplan (None) when all fit: the same query whatever the rows.
+            workplans=shown if len(every) > workplans else None,
+        ),
+        workplans_shown=len(shown),
+        workplans=len(every),
+    )

@@ -41,6 +41,7 @@ from donors.views_manage import tranche_actions
 from reports.funding_results import (
     funding_activity_by_province,
     funding_activity_status,
+    funding_activity_status_latest,
     funding_results,
 )
 from reports.funding_tables import province_table, quarter_table, results_table
@@ -50,8 +51,18 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
     """The dashboard; ?export=csv|xlsx&table=<name> downloads one of its tables."""
 
     OVERDUE_SHOWN = 50
-    # A decade holds thousands of projects: the page shows the largest, the downloads all.
+    # A decade holds some fifty workplans (two hundred quarters): the page shows the
+    # quarters of the latest, the downloads every one.
+    WORKPLANS_SHOWN = 10
+    # A decade holds thousands of projects and hundreds of agreements: the page shows the
+    # largest, the downloads all.
     PROJECTS_SHOWN = 50
+    AGREEMENTS_SHOWN = 50
+    # Results take a row per output too (some eight per project): fewer projects.
+    RESULTS_PROJECTS_SHOWN = 20
+    # The table by year has a row per year and currency; the timeline above it has every
+    # year (in USD).
+    YEARS_SHOWN = 5
     exporting = False
 
     template_name = "donors/dashboard.html"
@@ -87,7 +98,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         links = self.links
         kwargs = self.selector_kwargs()
         builders: dict[str, Callable[[], Table]] = {
-            "agreements": lambda: agreement_table(self.summary("agreement"), links),
+            "agreements": lambda: self._agreements(links),
             "projects": lambda: self._projects(links, donor_view),
             "sub_programmes": lambda: group_table(
                 self.summary("sub_programme"), links, donor_view=donor_view
@@ -95,7 +106,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             "provinces": lambda: group_table(
                 self.summary("province"), links, donor_view=donor_view
             ),
-            "years": lambda: year_table(self.summary("year"), links),
+            "years": lambda: self._years(links),
             "timeline": lambda: self._with_chart("timeline", timeline_table(self.summary("year"))),
             "categories": lambda: self._with_chart(
                 "categories", category_table(funding_spending_by_category(**kwargs))
@@ -105,7 +116,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
                 province_table(funding_activity_by_province(**kwargs), links),
             ),
             "quarter_status": lambda: self._with_chart(
-                "quarter_status", quarter_table(funding_activity_status(**kwargs))
+                "quarter_status", self._quarter_status(kwargs)
             ),
             "results": lambda: self._results(kwargs, links),
             "overdue": lambda: self._overdue(
@@ -114,47 +125,98 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         }
         return builders[name]()
 
-    def _shown_project_codes(self) -> set[str] | None:
-        """On the page, the codes of the PROJECTS_SHOWN projects with the largest allocation
-        in USD; None when every project is shown (an export, or few enough)."""
+    def _shown_project_codes(self, limit: int) -> set[str] | None:
+        """On the page, the codes of the `limit` projects with the largest allocation in
+        USD; None when every project is shown (an export, or few enough)."""
         rows = self.summary("project").rows
-        if self.exporting or len({row.label for row in rows}) <= self.PROJECTS_SHOWN:
+        if self.exporting or len({row.label for row in rows}) <= limit:
             return None
         largest: dict[str, Decimal] = {}
         for row in rows:
             largest[row.label] = largest.get(row.label, Decimal(0)) + row.allocated_usd
         ranked = sorted(largest, key=lambda code: (-largest[code], code))
-        return set(ranked[: self.PROJECTS_SHOWN])
+        return set(ranked[:limit])
 
-    def _only_some_note(self, what: str) -> str:
+    def _only_some_note(self, what: str, limit: int) -> str:
         count = len({row.label for row in self.summary("project").rows})
         return (
-            f"Only {what} of the {self.PROJECTS_SHOWN} projects with the largest allocations "
+            f"Only {what} of the {limit} projects with the largest allocations "
             f"(USD) are shown here, of {count}; the CSV and XLSX downloads list them all."
         )
 
     def _projects(self, links, donor_view: bool) -> Table:
         summary = self.summary("project")
-        shown = self._shown_project_codes()
+        shown = self._shown_project_codes(self.PROJECTS_SHOWN)
         if shown is None:
             return group_table(summary, links, donor_view=donor_view)
         # The totals stay those of every project: only the rows are fewer.
         rows = [row for row in summary.rows if row.label in shown]
         table = group_table(replace(summary, rows=rows), links, donor_view=donor_view)
-        table.notes.insert(0, self._only_some_note("the rows"))
+        table.notes.insert(0, self._only_some_note("the rows", self.PROJECTS_SHOWN))
+        return table
+
+    def _agreements(self, links) -> Table:
+        """On the page, the AGREEMENTS_SHOWN agreements with the largest commitments in USD
+        (a manager's decade holds two hundred, a quarter of the page); the totals stay
+        those of every agreement."""
+        summary = self.summary("agreement")
+        if self.exporting or len(summary.rows) <= self.AGREEMENTS_SHOWN:
+            return agreement_table(summary, links)
+        ranked = sorted(summary.rows, key=lambda row: (-row.committed_usd, row.label))
+        shown = {id(row) for row in ranked[: self.AGREEMENTS_SHOWN]}
+        rows = [row for row in summary.rows if id(row) in shown]
+        table = agreement_table(replace(summary, rows=rows), links)
+        table.notes.insert(
+            0,
+            f"Only the {self.AGREEMENTS_SHOWN} agreements with the largest commitments (USD) "
+            f"are shown here, of {len(summary.rows)}; the CSV and XLSX downloads list them "
+            "all.",
+        )
+        return table
+
+    def _years(self, links) -> Table:
+        """On the page, the YEARS_SHOWN latest years' rows; the totals stay those of every
+        year."""
+        summary = self.summary("year")
+        years = sorted({row.key for row in summary.rows if row.key is not None}, reverse=True)
+        if self.exporting or len(years) <= self.YEARS_SHOWN:
+            return year_table(summary, links)
+        shown = {None, *years[: self.YEARS_SHOWN]}
+        rows = [row for row in summary.rows if row.key in shown]
+        table = year_table(replace(summary, rows=rows), links)
+        table.notes.insert(
+            0,
+            f"Only the {self.YEARS_SHOWN} latest years are shown here, of {len(years)}; the "
+            "CSV and XLSX downloads list them all.",
+        )
         return table
 
     def _results(self, kwargs: dict, links) -> Table:
         """The projects' money comes from the summary by project the page has already read;
         their results are read for the projects shown alone."""
         money = project_money_of(self.summary("project"))
-        shown = self._shown_project_codes()
+        shown = self._shown_project_codes(self.RESULTS_PROJECTS_SHOWN)
         if shown is not None:
             money = [m for m in money if m.code in shown]
         table = results_table(funding_results(**kwargs, money=money), links)
         if shown is not None:
-            table.notes.insert(0, self._only_some_note("the results"))
+            table.notes.insert(0, self._only_some_note("the results", self.RESULTS_PROJECTS_SHOWN))
         return table
+
+    def _quarter_status(self, kwargs: dict) -> tuple[Table, dict]:
+        """The quarters of the WORKPLANS_SHOWN latest workplans on the page (and in its
+        chart); every quarter in the downloads."""
+        if self.exporting:
+            return quarter_table(funding_activity_status(**kwargs))
+        latest = funding_activity_status_latest(**kwargs, workplans=self.WORKPLANS_SHOWN)
+        table, chart = quarter_table(latest.quarters)
+        if latest.workplans_shown < latest.workplans:
+            table.notes.insert(
+                0,
+                f"Only the quarters of the {latest.workplans_shown} latest workplans are "
+                f"shown here, of {latest.workplans}; the CSV and XLSX downloads list them all.",
+            )
+        return table, chart
 
     def _overdue(self, tranches, links) -> Table:
         """The longest-overdue tranches on the page (a decade can hold thousands); every one

@@ -19,7 +19,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from projects.models import Project
 from workplans.models import (
@@ -27,6 +27,7 @@ from workplans.models import (
     Activity,
     ActivityTarget,
     ProgressUpdate,
+    Workplan,
     WorkplanVersion,
 )
 from workplans.quarters import quarters_of
@@ -176,14 +177,33 @@ class QuarterStatus:
     counts: dict[str, int]
 
 
-def activity_status_by_quarter(*, projects: Projects) -> list[QuarterStatus]:
-    """Verified progress updates per workplan quarter and activity status (one query);
-    quarters are labelled with their months from the workplan's period."""
-    rows = (
-        ProgressUpdate.objects.filter(
-            _in_force(projects, "activity"), state=ProgressUpdate.State.VERIFIED
+def workplans_of(*, projects: Projects) -> list[int]:
+    """The ids of the workplans whose in-force approved versions hold activities of
+    `projects`, the latest period first (then by code): one query."""
+    return list(
+        Workplan.objects.filter(
+            Exists(Activity.objects.filter(_in_force(projects), version__workplan=OuterRef("pk")))
         )
-        .order_by()
+        .order_by("-period_start", "code")
+        .values_list("pk", flat=True)
+    )
+
+
+def activity_status_by_quarter(
+    *, projects: Projects, workplans: Collection[int] | None = None
+) -> list[QuarterStatus]:
+    """Verified progress updates per workplan quarter and activity status (one query);
+    quarters are labelled with their months from the workplan's period. `workplans`: only
+    those workplans' quarters (their ids), when not every one is wanted."""
+    updates = ProgressUpdate.objects.filter(
+        _in_force(projects, "activity"), state=ProgressUpdate.State.VERIFIED
+    )
+    if workplans is not None:
+        # The ids themselves: PostgreSQL then reaches these workplans' activities and their
+        # updates by index instead of reading every verified update of the programme.
+        updates = updates.filter(activity__version__workplan__in=list(workplans))
+    rows = (
+        updates.order_by()
         .values(
             "quarter",
             "status",
