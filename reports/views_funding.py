@@ -60,9 +60,6 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
     AGREEMENTS_SHOWN = 50
     # Results take a row per output too (some eight per project): fewer projects.
     RESULTS_PROJECTS_SHOWN = 20
-    # The table by year has a row per year and currency; the timeline above it has every
-    # year (in USD).
-    YEARS_SHOWN = 5
     exporting = False
 
     template_name = "donors/dashboard.html"
@@ -106,7 +103,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             "provinces": lambda: group_table(
                 self.summary("province"), links, donor_view=donor_view
             ),
-            "years": lambda: self._years(links),
+            "years": lambda: year_table(self.summary("year"), links),
             "timeline": lambda: self._with_chart("timeline", timeline_table(self.summary("year"))),
             "categories": lambda: self._with_chart(
                 "categories", category_table(funding_spending_by_category(**kwargs))
@@ -171,23 +168,6 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             f"Only the {self.AGREEMENTS_SHOWN} agreements with the largest commitments (USD) "
             f"are shown here, of {len(summary.rows)}; the CSV and XLSX downloads list them "
             "all.",
-        )
-        return table
-
-    def _years(self, links) -> Table:
-        """On the page, the YEARS_SHOWN latest years' rows; the totals stay those of every
-        year."""
-        summary = self.summary("year")
-        years = sorted({row.key for row in summary.rows if row.key is not None}, reverse=True)
-        if self.exporting or len(years) <= self.YEARS_SHOWN:
-            return year_table(summary, links)
-        shown = {None, *years[: self.YEARS_SHOWN]}
-        rows = [row for row in summary.rows if row.key in shown]
-        table = year_table(replace(summary, rows=rows), links)
-        table.notes.insert(
-            0,
-            f"Only the {self.YEARS_SHOWN} latest years are shown here, of {len(years)}; the "
-            "CSV and XLSX downloads list them all.",
         )
         return table
 

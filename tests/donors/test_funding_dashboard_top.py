@@ -136,26 +136,3 @@ def test_the_page_shows_the_quarters_of_the_latest_workplans(client, manager, mo
     assert response.context["charts"]["quarter_status"]["labels"] == [labels[0]]
     downloaded = [row[0] for row in _download(client, "quarter_status")[1:] if row]
     assert downloaded == labels
-
-
-def test_the_page_shows_the_latest_years_and_the_download_all(client, manager, monkeypatch):
-    client.force_login(manager)
-    monkeypatch.setattr(FundingDashboardView, "YEARS_SHOWN", 100)
-    everything = client.get(DASHBOARD).context["tables"]["years"]
-    years = sorted({row.cells[0].value for row in everything.rows})
-    assert len(years) > 1
-    footer = [[c.value for c in row.cells] for row in everything.footer]
-    monkeypatch.setattr(FundingDashboardView, "YEARS_SHOWN", 1)
-
-    table = client.get(DASHBOARD).context["tables"]["years"]
-
-    assert {row.cells[0].value for row in table.rows} == {years[-1]}
-    assert [[c.value for c in row.cells] for row in table.rows] == [
-        [c.value for c in row.cells] for row in everything.rows if row.cells[0].value == years[-1]
-    ]
-    assert table.notes[0] == (
-        f"Only the 1 latest years are shown here, of {len(years)}; the CSV and XLSX downloads "
-        "list them all."
-    )
-    assert [[c.value for c in row.cells] for row in table.footer] == footer
-    assert {row[0] for row in _download(client, "years")[1:] if row} >= set(years)
