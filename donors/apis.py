@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from ctportal import figures
 from ctportal.api.filters import IdChoiceField
+from ctportal.api.plain import PlainData
 from ctportal.api.views import AggregateView, PortalViewSet
 from donors import selectors_funding as funding
 from donors import services
@@ -242,6 +243,10 @@ def _donor_rows(summary: funding.FundingSummary, scope: funding.FundingScope) ->
     return rows
 
 
+# FundingSummarySerializer's output, formatted without DRF's reading of every value.
+SUMMARY_DATA = PlainData(FundingSummarySerializer)
+
+
 def _row(row: funding.FundingRow | None) -> dict | None:
     if row is None:
         return None
@@ -350,12 +355,14 @@ class FundingSummaryView(AggregateView):
         body = {
             "group_by": group_by,
             "donor": summary.donor.pk if summary.donor is not None else None,
-            "rows": [_row(row) for row in rows],
-            "currency_totals": [_row(row) for row in currency_totals],
+            # The rows themselves: the serializer reads the same names from a FundingRow
+            # as from _row's dict, without a dict made per row.
+            "rows": rows,
+            "currency_totals": currency_totals,
             "total_usd": _total_row(total_usd),
             "notes": funding.ATTRIBUTION_NOTES,
         }
-        data = FundingSummarySerializer(body).data
+        data = SUMMARY_DATA.represent(body)
         table = [*data["rows"], *data["currency_totals"]]
         if data["total_usd"] is not None:
             table.append(data["total_usd"])
