@@ -109,13 +109,21 @@ class FundingSummary:
         return sorted({row.currency for row in self.rows})
 
 
+# The quantum of each number of places a currency has (0.01 for 2), made once.
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in {2, *MINOR_UNITS.values()}}
+
+
 def round_money(value: Decimal | float | None, currency: str = "USD") -> Decimal:
     """Round a figure the way every summary does: half-up to the currency's minor unit
     (sums come back with more places, and as floats on SQLite)."""
     places = MINOR_UNITS.get(currency, 2)
     if value is None:
         value = 0
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # A Decimal is its own str() read back (the same digits and exponent): only a float or
+    # an int goes through its text, as before.
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return value.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
 
 
 def dividend(expression):

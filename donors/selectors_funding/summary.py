@@ -3,8 +3,8 @@ year, one row per currency, and their footer totals."""
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import replace
 from decimal import Decimal
+from operator import attrgetter
 
 from django.db.models import F, Sum
 from django.db.models.functions import ExtractYear
@@ -215,35 +215,50 @@ _SUMMED = (
     "overdue",
     "planned",
 )
+# Every figure a total adds up, in each row's currency and in USD, read in one call.
+_ADDED = (*_SUMMED, *(f"{name}_usd" for name in _SUMMED))
+_added_of = attrgetter(*_ADDED)
 
 
 def _totals(rows: list[FundingRow]) -> tuple[list[FundingRow], FundingRow | None]:
     """Per-currency totals and the USD total of the rows shown (already grouped in SQL)."""
     if not rows:
         return [], None
-    by_currency: dict[str, FundingRow] = {}
+    # Sums per currency, added row by row in the rows' order; one FundingRow per currency
+    # at the end (a row copied per row added was most of the time at 2,000 rows).
+    sums: dict[str, list[Decimal]] = {}
+    counts: dict[str, int | None] = {}
+    others: dict[str, Decimal | None] = {}
     for row in rows:
-        total = by_currency.get(row.currency) or FundingRow(
-            key=None, label=f"Total, {row.currency}", detail="", currency=row.currency
-        )
-        changes: dict[str, object] = {}
-        for name in _SUMMED:
-            changes[name] = getattr(total, name) + getattr(row, name)
-            changes[f"{name}_usd"] = getattr(total, f"{name}_usd") + getattr(row, f"{name}_usd")
+        currency = row.currency
+        added = sums.get(currency)
+        if added is None:
+            added = sums[currency] = [ZERO] * len(_ADDED)
+            counts[currency] = others[currency] = None
+        for i, value in enumerate(_added_of(row)):
+            added[i] = added[i] + value
         if row.overdue_count is not None:
-            changes["overdue_count"] = (total.overdue_count or 0) + row.overdue_count
+            counts[currency] = (counts[currency] or 0) + row.overdue_count
         if row.other_funding_usd is not None:
-            changes["other_funding_usd"] = (total.other_funding_usd or ZERO) + (
-                row.other_funding_usd
-            )
-        by_currency[row.currency] = replace(total, **changes)
-    currency_totals = [by_currency[c] for c in sorted(by_currency)]
+            others[currency] = (others[currency] or ZERO) + row.other_funding_usd
+    currency_totals = [
+        FundingRow(
+            key=None,
+            label=f"Total, {currency}",
+            detail="",
+            currency=currency,
+            overdue_count=counts[currency],
+            other_funding_usd=others[currency],
+            **dict(zip(_ADDED, sums[currency], strict=True)),
+        )
+        for currency in sorted(sums)
+    ]
     usd: dict[str, object] = {
         f"{name}_usd": sum((getattr(t, f"{name}_usd") for t in currency_totals), ZERO)
         for name in _SUMMED
     }
-    counts = [t.overdue_count for t in currency_totals if t.overdue_count is not None]
-    usd["overdue_count"] = sum(counts) if counts else None
+    counted = [t.overdue_count for t in currency_totals if t.overdue_count is not None]
+    usd["overdue_count"] = sum(counted) if counted else None
     total_usd = FundingRow(
         key=None, label="Total, all currencies (USD)", detail="", currency="USD", **usd
     )
