@@ -40,6 +40,7 @@ def funding_agreement_get(
         scope,
         agreements=scope.agreements.filter(pk=pk),
         allocations=scope.allocations.filter(agreement_id=pk),
+        counts_everything=False,
     )
     rows = rows_by_agreement(scope)
     if rows:
@@ -104,9 +105,17 @@ def funding_allocation_list(
     overdue amounts and spending attributed to it."""
     scope = funding_scope(user=user, filters=filters, as_donor=as_donor, today=today)
     if agreement_id is not None:
-        scope = replace(scope, allocations=scope.allocations.filter(agreement_id=agreement_id))
+        scope = replace(
+            scope,
+            allocations=scope.allocations.filter(agreement_id=agreement_id),
+            counts_everything=False,
+        )
     if project_id is not None:
-        scope = replace(scope, allocations=scope.allocations.filter(project_id=project_id))
+        scope = replace(
+            scope,
+            allocations=scope.allocations.filter(project_id=project_id),
+            counts_everything=False,
+        )
     keys = {"k": F("pk"), "l1": F("project__code"), "l2": F("agreement__reference")}
     rows = [
         allocation_row(scope, a, a["l1"], a["l2"], None) for a in allocation_family(scope, keys)

@@ -74,11 +74,22 @@ def _joined(alias: str, column: str) -> Coalesce:
     return Coalesce(GroupedColumn(alias, column, NUMERIC), Value(ZERO), output_field=NUMERIC)
 
 
+def _allocated(scope: FundingScope, column: str) -> QuerySet | None:
+    """The keys (`column` of the scope's allocations: project_id, agreement_id) that a
+    per-project or per-agreement sum is needed for; None, for every one, when the scope
+    counts everything. The sums are joined by that key to the scope's allocations, so no
+    other key is ever read: the condition only spares computing them."""
+    return None if scope.counts_everything else scope.allocations.values(column)
+
+
 def _with_project_allocated(scope: FundingScope, queryset: QuerySet) -> QuerySet:
     """Join, by project, all allocations to each project of the scope in USD (every donor's:
     the denominator of the spending share)."""
+    projects = _allocated(scope, "project_id")
     allocated = grouped_by(
-        Allocation.objects.filter(project__in=scope.allocations.values("project_id")),
+        Allocation.objects.filter(project__in=projects)
+        if projects is not None
+        else Allocation.objects.all(),
         "project_id",
         total=Sum("amount_usd"),
     )
@@ -87,7 +98,7 @@ def _with_project_allocated(scope: FundingScope, queryset: QuerySet) -> QuerySet
 
 def _with_project_spent(scope: FundingScope, queryset: QuerySet) -> QuerySet:
     """Join, by project, each scope project's spending (USD) dated in the period."""
-    projects = scope.allocations.values("project_id")
+    projects = _allocated(scope, "project_id")
     spent = grouped_by(
         spending_months(scope, projects).filter(in_period(scope.filters, "month")),
         "project_id",
@@ -101,7 +112,7 @@ def _with_agreement_tranches(scope: FundingScope, queryset: QuerySet) -> QuerySe
     tranches, in its currency and in USD."""
     received, planned, overdue = _tranche_conditions(scope)
     tranches = grouped_by(
-        tranche_source(scope, scope.allocations.values("agreement_id")),
+        tranche_source(scope, _allocated(scope, "agreement_id")),
         "agreement_id",
         received=Sum("received_amount", filter=received),
         received_usd=Sum("received_amount_usd", filter=received),
@@ -204,7 +215,8 @@ def tranche_family(scope: FundingScope, key: object, received_only: bool = False
     `key` (an expression over the tranche source: agreement_id, planned_month,
     received_month) and currency."""
     received, planned, overdue = _tranche_conditions(scope)
-    queryset = tranche_source(scope, scope.agreements.values("pk"))
+    agreements = None if scope.counts_everything else scope.agreements.values("pk")
+    queryset = tranche_source(scope, agreements)
     queryset = queryset.filter(received) if received_only else queryset
     aggregates = {
         "received": Sum("received_amount", filter=received),
@@ -234,7 +246,7 @@ def spending_pairs(
     the project (the allocations of one project add up to its spending): the per-row
     arithmetic runs once per project and year, not once per month or expenditure.
     """
-    projects = scope.allocations.values("project_id")
+    projects = _allocated(scope, "project_id")
     if by == "year":
         source, column, key = spending_months(scope, projects), "month", ExtractYear("month")
         key_field = IntegerField()

@@ -90,13 +90,18 @@ TRANCHE_COLUMNS = (
 _TRANCHE_SUMS = TRANCHE_COLUMNS[3:]
 
 
-def tranche_source(scope: FundingScope, agreements: QuerySet) -> QuerySet[DisbursementMonth]:
-    """Every tranche of `agreements` (a queryset of their keys), as DisbursementMonth rows:
-    the totals of the years and months that the period and the as-at day leave whole, and
-    one row per tranche planned or received in a month they split (planned_month and
-    received_month then hold its own dates)."""
+def _of(column: str, keys: QuerySet | None) -> Q:
+    """Rows whose `column` is one of `keys` (a queryset of them); no condition for None."""
+    return Q() if keys is None else Q(**{f"{column}__in": keys})
+
+
+def tranche_source(scope: FundingScope, agreements: QuerySet | None) -> QuerySet[DisbursementMonth]:
+    """Every tranche of `agreements` (a queryset of their keys; None: of every agreement),
+    as DisbursementMonth rows: the totals of the years and months that the period and the
+    as-at day leave whole, and one row per tranche planned or received in a month they
+    split (planned_month and received_month then hold its own dates)."""
     filters, as_of = scope.filters, scope.as_of
-    mine = Q(agreement_id__in=agreements)
+    mine = _of("agreement_id", agreements)
     # Planned: in the period (from, to) and, for overdue, before the as-at day. Received:
     # in the period and, for overdue, after the as-at day.
     planned = {"lower": (filters.date_from, as_of), "upper": (filters.date_to,)}
@@ -152,13 +157,13 @@ def tranche_source(scope: FundingScope, agreements: QuerySet) -> QuerySet[Disbur
 _SPENDING_COLUMNS = ("project_id", "month", "amount_usd")
 
 
-def spending_months(scope: FundingScope, projects: QuerySet) -> QuerySet[ExpenditureMonth]:
-    """Every expenditure of `projects` (a queryset of their keys) dated in the period, as
-    ExpenditureMonth rows (project, month, amount_usd): the totals of the years and months
-    the period leaves whole and the expenditures of the months it splits (month then
-    holds the expenditure's own date)."""
+def spending_months(scope: FundingScope, projects: QuerySet | None) -> QuerySet[ExpenditureMonth]:
+    """Every expenditure of `projects` (a queryset of their keys; None: of every project)
+    dated in the period, as ExpenditureMonth rows (project, month, amount_usd): the totals
+    of the years and months the period leaves whole and the expenditures of the months it
+    splits (month then holds the expenditure's own date)."""
     filters = scope.filters
-    mine = Q(project_id__in=projects)
+    mine = _of("project_id", projects)
     rows = (
         Expenditure.objects.order_by()
         .filter(mine, in_period(filters, "spent_on"))
@@ -185,14 +190,15 @@ def spending_months(scope: FundingScope, projects: QuerySet) -> QuerySet[Expendi
 
 
 def spending_category_years(
-    scope: FundingScope, projects: QuerySet
+    scope: FundingScope, projects: QuerySet | None
 ) -> QuerySet[ExpenditureCategoryYear]:
-    """Every expenditure of `projects` dated in the period, as ExpenditureCategoryYear rows
-    (project, year, category, amount_usd): the totals of the years the period leaves whole
-    and the expenditures of the years it splits (year then holds its own date)."""
+    """Every expenditure of `projects` (None: of every project) dated in the period, as
+    ExpenditureCategoryYear rows (project, year, category, amount_usd): the totals of the
+    years the period leaves whole and the expenditures of the years it splits (year then
+    holds its own date)."""
     columns = ("project_id", "year", "category", "amount_usd")
     filters = scope.filters
-    mine = Q(project_id__in=projects)
+    mine = _of("project_id", projects)
     rows = (
         Expenditure.objects.order_by()
         .filter(mine, in_period(filters, "spent_on"))

@@ -6,6 +6,7 @@ number of queries. The agreement rows are also checked against sums computed her
 
 import datetime
 import random
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -13,9 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ctportal import figures
-from donors.models import Disbursement, DisbursementMonth, FundingAgreement
+from donors.models import Allocation, Disbursement, DisbursementMonth, FundingAgreement
 from donors.selectors_funding import (
     FundingFilters,
+    charts,
+    drilldown,
     funding_agreement_get,
     funding_allocation_list,
     funding_money_by_project,
@@ -23,10 +26,12 @@ from donors.selectors_funding import (
     funding_spending_by_category,
     funding_summary,
     sources,
+    summary,
 )
 from donors.selectors_funding.rows import GROUP_BYS, round_money
 from donors.services.totals import year_of
 from organisations.models import Organisation, Role
+from projects.models import Project
 from tests.donors.test_funding_totals import build_programme, run_writes
 from tests.factories import ProvinceFactory, user_with_role
 
@@ -95,6 +100,58 @@ def test_the_figures_through_the_totals_equal_the_rows_alone(programme, viewer, 
     summary = funding_summary(user=user, group_by="agreement", today=PERIODS[0][1])
     for name in ("received_usd", "overdue_usd", "spent_usd", "planned_usd"):
         assert getattr(summary.total_usd, name) > 0, name
+
+
+def test_counting_everything_without_conditions_gives_the_conditioned_figures(
+    programme, monkeypatch
+):
+    """A manager who narrows nothing counts every allocation, with no condition on the
+    scope's agreements and projects in any subquery (scope.counts_everything): the same
+    figures as through the scope's conditions, with the same number of queries."""
+    manager, today = programme["manager"], PERIODS[0][1]
+    assert funding_scope(user=manager, today=today).counts_everything
+    assert not funding_scope(user=programme["donor"], today=today).counts_everything
+    for filters, _ in PERIODS[1:4]:
+        assert not funding_scope(user=manager, filters=filters, today=today).counts_everything
+    donor = Organisation.objects.get(short_name="DONOR1")
+    assert not funding_scope(user=manager, as_donor=donor, today=today).counts_everything
+
+    unconditioned_scope = funding_scope
+
+    def conditioned(**kwargs):
+        scope = unconditioned_scope(**kwargs)
+        return replace(
+            scope,
+            counts_everything=False,
+            allocations=Allocation.objects.filter(
+                agreement__in=scope.agreements.values("pk"), project__in=Project.objects.all()
+            ),
+        )
+
+    with CaptureQueriesContext(connection) as unconditioned_queries:
+        unconditioned = _figures(manager, FundingFilters(), today)
+    for module in (summary, charts, drilldown):
+        monkeypatch.setattr(module, "funding_scope", conditioned)
+    monkeypatch.setitem(globals(), "funding_scope", conditioned)
+    with CaptureQueriesContext(connection) as conditioned_queries:
+        assert _figures(manager, FundingFilters(), today) == unconditioned
+    assert len(unconditioned_queries) == len(conditioned_queries)
+    assert " IN (SELECT" in conditioned_queries[0]["sql"]
+    assert " IN (SELECT" not in unconditioned_queries[0]["sql"]
+
+
+def test_round_money_reads_a_decimal_as_its_text_would():
+    """Decimals are rounded directly, floats and ints through their text, as always."""
+    values = [D("1.005"), D("-2.5"), D("0E-10"), D("1E+3"), D("-0"), D("123456.785000001")]
+    for value in values:
+        for currency in ("USD", "JPY", "XXX"):
+            places = D(1).scaleb(-{"JPY": 0}.get(currency, 2))
+            expected = D(str(value)).quantize(places, rounding="ROUND_HALF_UP")
+            got = round_money(value, currency)
+            assert (got, str(got)) == (expected, str(expected))
+    assert str(round_money(None, "JPY")) == "0"
+    assert str(round_money(2.675)) == "2.68"  # the float's shortest text, then half up
+    assert str(round_money(7, "EUR")) == "7.00"
 
 
 def _expected_agreement_row(agreement: FundingAgreement, filters: FundingFilters, as_of) -> tuple:
