@@ -160,11 +160,12 @@ _TRANCHE_SUMS = ("received", "received_usd", "planned", "planned_usd", "overdue"
 
 
 def allocation_family(
-    scope: FundingScope, keys: dict[str, object], *, receipts: bool = True
+    scope: FundingScope, keys: dict[str, object], *, receipts: bool = True, periods: bool = True
 ) -> list[dict]:
     """Allocated, and the spending (and, unless receipts=False, the receipts, planned and
     overdue tranches) attributed to allocations, per group and currency: one query over Allocation
-    joined to the per-project and per-agreement sums."""
+    joined to the per-project and per-agreement sums; with periods, the earliest start and
+    latest end of the group's projects (start, end)."""
     queryset = _with_project_allocated(scope, _with_project_spent(scope, scope.allocations))
     annotations = {
         "p_spent": _joined(_SPENT, "total"),
@@ -187,11 +188,13 @@ def allocation_family(
             name: Sum(dividend(share) * F(f"a_{name}") / of_commitment, output_field=NUMERIC)
             for name in _TRANCHE_SUMS
         }
+    if periods:
+        aggregates |= {"start": Min("project__start_date"), "end": Max("project__end_date")}
     return list(
         queryset.annotate(**annotations)
         .order_by()
         .values(**keys, cur=F("agreement__currency"))
-        .annotate(**aggregates, start=Min("project__start_date"), end=Max("project__end_date"))
+        .annotate(**aggregates)
     )
 
 
@@ -210,10 +213,13 @@ def other_funding_family(scope: FundingScope, group_by: str) -> dict[object, Dec
     return {row["k"]: round_money(row["usd"]) for row in rows}
 
 
-def tranche_family(scope: FundingScope, key: object, received_only: bool = False) -> list[dict]:
+def tranche_family(
+    scope: FundingScope, key: object, received_only: bool = False, by_currency: bool = True
+) -> list[dict]:
     """Receipts, planned tranches and overdue tranches of the scope's agreements, grouped by
     `key` (an expression over the tranche source: agreement_id, planned_month,
-    received_month) and currency."""
+    received_month) and currency (by_currency=False: by key alone, without joining the
+    agreements for it, where the key is the agreement)."""
     received, planned, overdue = _tranche_conditions(scope)
     agreements = None if scope.counts_everything else scope.agreements.values("pk")
     queryset = tranche_source(scope, agreements)
@@ -231,9 +237,8 @@ def tranche_family(scope: FundingScope, key: object, received_only: bool = False
             # A source row is a month's tranches or one tranche: it counts its tranches.
             "overdue_count": Coalesce(Sum("tranches", filter=overdue), 0),
         }
-    return list(
-        queryset.order_by().values(k=key, cur=F("agreement__currency")).annotate(**aggregates)
-    )
+    keys = {"k": key, "cur": F("agreement__currency")} if by_currency else {"k": key}
+    return list(queryset.order_by().values(**keys).annotate(**aggregates))
 
 
 def spending_pairs(

@@ -42,10 +42,11 @@ def rows_by_agreement(scope: FundingScope) -> list[FundingRow]:
         "end_date",
         donor_name=F("donor__short_name"),
     )
-    # Agreement rows take receipts and overdue tranches from the agreement's own tranches.
-    families = allocation_family(scope, ALLOCATION_KEYS["agreement"], receipts=False)
+    # Agreement rows take receipts and overdue tranches from the agreement's own tranches,
+    # and their labels and period from the agreement: the family groups by its key alone.
+    families = allocation_family(scope, {"k": F("agreement_id")}, receipts=False, periods=False)
     money = {r["k"]: r for r in families}
-    tranches = {r["k"]: r for r in tranche_family(scope, F("agreement_id"))}
+    tranches = {r["k"]: r for r in tranche_family(scope, F("agreement_id"), by_currency=False)}
     rows = []
     for agreement in agreements:
         cur = agreement["currency"]
