@@ -1,17 +1,18 @@
 """A serializer's output for plain data already in memory, without DRF's per-field work
 (issue 14).
 
-An aggregate endpoint builds its answer as dicts and lists of Decimals, dates, strings and
-numbers (the funding summary: 2,000 project rows of 25 figures), then hands them to a
-serializer only to format them. DRF reads every value through get_attribute (an abc
-Mapping check and a callable check) and quantizes every Decimal with a fresh copy of the
-decimal context: at 2,000 rows that was more than half of the request. PlainData plans
-the serializer's fields once and formats each value directly, as the field's own
-to_representation would: a DecimalField quantized with the same places, precision and
-rounding and written with "{:f}"; any other field through its to_representation. A value
-that is not plain (a missing key, a callable, a row that is not a dict, a field with a
-source of its own or with its own reading) is handed to the serializer's own
-to_representation, so the output is DRF's, byte for byte, in every case.
+An aggregate endpoint builds its answer as dicts, lists and row objects of Decimals, dates,
+strings and numbers (the funding summary: 2,000 project rows of 25 figures), then hands
+them to a serializer only to format them. DRF reads every value through get_attribute (an
+abc Mapping check and a callable check) and quantizes every Decimal with a fresh copy of
+the decimal context: at 2,000 rows that was more than half of the request. PlainData plans
+the serializer's fields once per answer and formats each value directly, as the field's
+own to_representation would: a DecimalField quantized with the same places, precision and
+rounding and written as "{:f}" writes it; any other field through its to_representation.
+A row read by key (a dict) or by attribute (any other object but a mapping) in one call;
+what is not plain (a missing key or attribute, a callable value, a failing property, a
+mapping that is not a dict, a field with a source or a reading of its own) is handed to
+the serializer's own to_representation, so the output is DRF's, byte for byte, always.
 """
 
 import decimal
