@@ -94,15 +94,16 @@ def allocation_row(
     """A row of allocation-family figures: its commitment is what was allocated."""
     cur = a["cur"]
     spent_usd = round_money(a["spent_usd"])
+    allocated = round_money(a["allocated"], cur)
     allocated_usd = round_money(a["allocated_usd"])
     return FundingRow(
         key=a["k"],
         label=label,
         detail=detail,
         currency=cur,
-        committed=round_money(a["allocated"], cur),
+        committed=allocated,
         committed_usd=allocated_usd,
-        allocated=round_money(a["allocated"], cur),
+        allocated=allocated,
         allocated_usd=allocated_usd,
         received=round_money(a["received"], cur),
         received_usd=round_money(a["received_usd"]),
