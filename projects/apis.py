@@ -3,7 +3,7 @@ rates. Reads apply organisations.access; expenditure is written through projects
 as on the pages. The results framework's endpoints are reports.apis_results (who reads an
 outcome depends on the workplans one sees, too)."""
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
@@ -44,6 +44,12 @@ from projects.serializers import (
 )
 
 MONEY_PERMISSIONS = [HasRole, SeesMoney]
+# The project's own columns ProjectSerializer shows (updated_at is also Last-Modified).
+PROJECT_ROW_COLUMNS = [
+    name
+    for name in ProjectSerializer.Meta.fields
+    if name in {field.name for field in Project._meta.concrete_fields}
+]
 
 
 def _of_visible_projects(user, queryset: QuerySet) -> QuerySet:
@@ -102,26 +108,15 @@ class ProjectViewSet(PortalViewSet):
     csv_filename = "projects"
 
     def get_queryset(self):
-        # The allocations (with agreement and donor) feed each funder's USD total; the
-        # serializer shows only those the user may see. One query for them (joined), not
-        # three: the model is reached through the relation, as the string lookup did,
-        # since projects sits below donors.
-        allocations = Project.allocations.rel.related_model.objects.select_related(
-            "agreement__donor"
-        )
-        # Each relation prefetched into a plain list (to_attr): Django's related managers
-        # would build a queryset per project and relation, most of a 500-row page's time.
+        # The columns a row shows (and updated_at, its Last-Modified), its sub-programme's
+        # code; the relations are read as values for the whole page by the serializer
+        # (projects.selectors_rows), not prefetched as model instances.
         return (
             project_list(user=self.request.user)
-            .select_related(None)  # the page's sub-programme and programme: only its code
+            .select_related(None)
             .select_related("sub_programme")
             .prefetch_related(None)
-            .prefetch_related(
-                Prefetch("provinces", to_attr="province_list"),
-                Prefetch("counterparts", to_attr="counterpart_list"),
-                Prefetch("nap_areas", to_attr="nap_area_list"),
-                Prefetch("allocations", queryset=allocations, to_attr="allocation_list"),
-            )
+            .only(*PROJECT_ROW_COLUMNS, "sub_programme__code")
         )
 
 

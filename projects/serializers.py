@@ -3,6 +3,8 @@ from the endpoint's queryset (select_related or prefetch_related): no serializer
 
 from decimal import Decimal
 
+from django.db.models.manager import BaseManager
+from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,6 +27,7 @@ from projects.models import (
     Province,
     SubProgramme,
 )
+from projects.selectors_rows import project_relations_attach
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -83,16 +86,29 @@ class NapAreaSerializer(serializers.ModelSerializer):
         fields = ["id", "version", "number", "title", "updated_at"]
 
 
+class ProjectListSerializer(serializers.ListSerializer):
+    """Projects with their relations read for all of them at once (four queries)."""
+
+    def to_representation(self, data):
+        projects = list(data.all() if isinstance(data, BaseManager) else data)
+        project_relations_attach(projects=projects)
+        return super().to_representation(projects)
+
+
 class ProjectSerializer(QuickRead, serializers.ModelSerializer):
     sub_programme_code = serializers.CharField(source="sub_programme.code", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     provinces = serializers.SerializerMethodField()
-    # The endpoint prefetches each relation into a list (projects.apis.ProjectViewSet).
+    # Each project's relations as plain values (projects.selectors_rows), read for a
+    # whole list by ProjectListSerializer, for one project by to_representation.
     counterparts = serializers.PrimaryKeyRelatedField(
-        many=True, read_only=True, source="counterpart_list", pk_field=serializers.IntegerField()
+        many=True,
+        read_only=True,
+        source="relations.counterparts",
+        pk_field=serializers.IntegerField(),
     )
     nap_areas = serializers.PrimaryKeyRelatedField(
-        many=True, read_only=True, source="nap_area_list", pk_field=serializers.IntegerField()
+        many=True, read_only=True, source="relations.nap_areas", pk_field=serializers.IntegerField()
     )
     iati_identifier = serializers.SerializerMethodField()
     participating_orgs = serializers.SerializerMethodField()
@@ -100,6 +116,7 @@ class ProjectSerializer(QuickRead, serializers.ModelSerializer):
 
     class Meta:
         model = Project
+        list_serializer_class = ProjectListSerializer
         fields = [
             "id",
             "code",
@@ -121,35 +138,44 @@ class ProjectSerializer(QuickRead, serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def to_representation(self, instance):
+        if not hasattr(instance, "relations"):  # one project, not a list's row
+            project_relations_attach(projects=[instance])
+        return super().to_representation(instance)
+
     def get_provinces(self, project) -> list[str]:
         """ISO 3166-2:PK codes of the provinces the project works in (/api/v1/provinces/)."""
-        return [province.code for province in project.province_list]
+        return list(project.relations.province_codes)
 
     def get_iati_identifier(self, project) -> str:
         """The IATI activity identifier UNODC reports the project under."""
         return reported_iati_identifier(project.code)
 
-    def _user(self):
+    @cached_property
+    def _viewer(self) -> tuple[bool, object]:
+        """Whether the user sees money, and their donor (None for others): asked once
+        per serializer, not per row."""
         request = self.context.get("request")
-        return getattr(request, "user", None)
+        user = getattr(request, "user", None)
+        return access.can_see_money(user), access.donor_of(user)
 
     @extend_schema_field(ParticipatingOrgSerializer(many=True))
     def get_participating_orgs(self, project) -> list[dict]:
         """Funders the user may see money of (the funding role, with the USD they
         allocated), then the counterparts (the implementing role). A donor viewer sees only
         its own funding; roles that never see money see no funder."""
-        user = self._user()
+        sees_money, own = self._viewer
+        relations = project.relations
         rows: dict[int, dict] = {}
-        if access.can_see_money(user):
-            own = access.donor_of(user)
-            for allocation in project.allocation_list:
-                donor = allocation.agreement.donor
+        if sees_money:
+            for funding in relations.funding:
+                donor = funding.donor
                 if own is not None and donor.pk != own.pk:
                     continue
                 row = rows.setdefault(donor.pk, _org_row(donor, "funding", Decimal("0.00")))
-                row["usd_total"] += allocation.amount_usd
+                row["usd_total"] += funding.amount_usd
         funders = sorted(rows.values(), key=lambda row: row["name"])
-        implementers = [_org_row(org, "implementing", None) for org in project.counterpart_list]
+        implementers = [_org_row(org, "implementing", None) for org in relations.counterparts]
         return [
             {**row, "usd_total": None if row["usd_total"] is None else str(row["usd_total"])}
             for row in funders + implementers
@@ -158,12 +184,11 @@ class ProjectSerializer(QuickRead, serializers.ModelSerializer):
     @extend_schema_field(serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True))
     def get_other_funding_usd(self, project) -> str | None:
         """For a donor viewer, every other donor's allocations as one USD figure."""
-        user = self._user()
-        own = access.donor_of(user)
-        if own is None or not access.can_see_money(user):
+        sees_money, own = self._viewer
+        if own is None or not sees_money:
             return None
         other = sum(
-            (a.amount_usd for a in project.allocation_list if a.agreement.donor_id != own.pk),
+            (f.amount_usd for f in project.relations.funding if f.donor.pk != own.pk),
             Decimal("0.00"),
         )
         return str(other)

@@ -2,7 +2,7 @@
 the visibility of workplans.selectors; writes go through workplans.services, as the pages'.
 EWG meetings are in apis_meetings, progress updates and their summary in apis_progress."""
 
-from django.db.models import F, Prefetch
+from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
@@ -11,7 +11,7 @@ from ctportal.api.views import PortalViewSet
 from organisations.api_permissions import EditsWorkplansToWrite, HasRole
 from workplans import selectors, services
 from workplans.api_filters import ActivityFilter, WorkplanFilter, WorkplanVersionFilter
-from workplans.models import ActivityTarget, Workplan
+from workplans.models import Workplan
 from workplans.serializers import (
     ActivityInputSerializer,
     ActivitySerializer,
@@ -78,16 +78,9 @@ class ActivityViewSet(PortalViewSet):
                 workplan=F("version__workplan_id"),
                 lead_counterpart_short_name=F("lead_counterpart__short_name"),
             )
-            # Prefetched into plain lists (to_attr): Django's related managers would build
-            # a queryset per activity and relation, most of a 500-row page's time.
-            .prefetch_related(
-                Prefetch("provinces", to_attr="province_list"),
-                Prefetch(
-                    "targets",
-                    queryset=ActivityTarget.objects.order_by("indicator_id", "quarter"),
-                    to_attr="target_list",
-                ),
-            )
+            # Provinces and targets are read as values for the whole page by the serializer
+            # (workplans.selectors_rows), not prefetched as model instances.
+            .defer("created_at")
             .order_by("version__workplan__code", "-version__number", "code", "id")
         )
 

@@ -2,7 +2,7 @@
 the progress summary. Reads apply organisations.access and the progress visibility of
 workplans.selectors; writes go through workplans.services, as the progress pages'."""
 
-from django.db.models import F, Prefetch
+from django.db.models import F
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
@@ -15,7 +15,7 @@ from organisations import access
 from organisations.api_permissions import HasRole, ProgressRoles
 from workplans import selectors, selectors_results, services
 from workplans.api_filters import ProgressUpdateFilter
-from workplans.models import AchievedValue, ProgressUpdate
+from workplans.models import ProgressUpdate
 from workplans.serializers import (
     EvidenceFileSerializer,
     EvidenceUploadSerializer,
@@ -76,13 +76,7 @@ class ProgressUpdateViewSet(PortalViewSet):
             workplan=F("activity__version__workplan_id"),
             author_username=F("author__username"),
             verified_by_username=F("verified_by__username"),
-        ).prefetch_related(
-            Prefetch(
-                "values",
-                queryset=AchievedValue.objects.order_by("indicator_id", "sex", "province_id"),
-                to_attr="value_list",  # a plain list: no queryset built per update
-            )
-        )
+        )  # the achieved values: read as values for the whole page by the serializer
 
     def create(self, request):
         serializer = ProgressUpdateInputSerializer(

@@ -2,7 +2,11 @@
 for the writes. Relations come from each endpoint's queryset (select_related and
 prefetch_related): no serializer queries."""
 
+from django.db.models.manager import BaseManager
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from ctportal.api.fields import IdField
 from ctportal.api.reading import QuickRead
@@ -22,6 +26,7 @@ from workplans.models import (
     Workplan,
     WorkplanVersion,
 )
+from workplans.selectors_rows import activity_relations_attach, progress_update_values_attach
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 VALUE = {"max_digits": 14, "decimal_places": 2}
@@ -70,16 +75,45 @@ class ActivityTargetSerializer(QuickRead, serializers.ModelSerializer):
         fields = ["indicator", "quarter", "value"]
 
 
+def _represented(serializer: serializers.Serializer, rows: list[dict]) -> list[dict]:
+    """Rows of plain values (a related object as its primary key, keyed by field name) as
+    `serializer` shows model instances: its fields' own formatting and DRF's nulls."""
+    fields = [
+        (field.field_name, field, isinstance(field, serializers.RelatedField))
+        for field in serializer._readable_fields
+    ]
+    return [
+        {
+            name: None
+            if row[name] is None
+            else field.to_representation(PKOnlyObject(row[name]) if related else row[name])
+            for name, field, related in fields
+        }
+        for row in rows
+    ]
+
+
+class ActivityListSerializer(serializers.ListSerializer):
+    """Activities with their provinces and targets read for all of them at once."""
+
+    def to_representation(self, data):
+        activities = list(data.all() if isinstance(data, BaseManager) else data)
+        activity_relations_attach(activities=activities)
+        return super().to_representation(activities)
+
+
 class ActivitySerializer(QuickRead, serializers.ModelSerializer):
     # Both annotated by the endpoint's queryset (workplans.apis.ActivityViewSet).
     workplan = serializers.IntegerField(read_only=True)
     lead_counterpart_short_name = serializers.CharField(read_only=True)
+    # Provinces and targets as plain values (workplans.selectors_rows), read for a whole
+    # list by ActivityListSerializer, for one activity by to_representation.
     provinces = serializers.SerializerMethodField()
-    # The endpoint prefetches both into lists (workplans.apis.ActivityViewSet).
-    targets = ActivityTargetSerializer(many=True, read_only=True, source="target_list")
+    targets = serializers.SerializerMethodField()
 
     class Meta:
         model = Activity
+        list_serializer_class = ActivityListSerializer
         fields = [
             "id",
             "version",
@@ -98,9 +132,22 @@ class ActivitySerializer(QuickRead, serializers.ModelSerializer):
             "targets",
         ]
 
+    def to_representation(self, instance):
+        if not hasattr(instance, "target_rows"):  # one activity, not a list's row
+            activity_relations_attach(activities=[instance])
+        return super().to_representation(instance)
+
     def get_provinces(self, activity) -> list[str]:
         """ISO 3166-2:PK codes of the provinces the activity takes place in."""
-        return [province.code for province in activity.province_list]
+        return list(activity.province_codes)
+
+    @cached_property
+    def _target_serializer(self) -> ActivityTargetSerializer:
+        return ActivityTargetSerializer()
+
+    @extend_schema_field(ActivityTargetSerializer(many=True, read_only=True))
+    def get_targets(self, activity) -> list[dict]:
+        return _represented(self._target_serializer, activity.target_rows)
 
 
 class TargetInputSerializer(serializers.Serializer):
@@ -192,6 +239,15 @@ class AchievedValueSerializer(QuickRead, serializers.ModelSerializer):
         fields = ["indicator", "sex", "province", "value"]
 
 
+class ProgressUpdateListSerializer(serializers.ListSerializer):
+    """Updates with their achieved values read for all of them at once."""
+
+    def to_representation(self, data):
+        updates = list(data.all() if isinstance(data, BaseManager) else data)
+        progress_update_values_attach(updates=updates)
+        return super().to_representation(updates)
+
+
 class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
     # Annotated by the endpoint's queryset (workplans.apis_progress).
     activity_code = serializers.CharField(read_only=True)
@@ -200,11 +256,13 @@ class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
     verified_by = serializers.CharField(
         source="verified_by_username", read_only=True, allow_null=True, default=None
     )
-    # Prefetched into a list by the endpoint (workplans.apis_progress).
-    values = AchievedValueSerializer(many=True, read_only=True, source="value_list")
+    # Plain values (workplans.selectors_rows), read for a whole list by
+    # ProgressUpdateListSerializer, for one update by to_representation.
+    values = serializers.SerializerMethodField()
 
     class Meta:
         model = ProgressUpdate
+        list_serializer_class = ProgressUpdateListSerializer
         fields = [
             "id",
             "activity",
@@ -224,6 +282,19 @@ class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
             "verified_by",
             "revision",
         ]
+
+    def to_representation(self, instance):
+        if not hasattr(instance, "value_rows"):  # one update, not a list's row
+            progress_update_values_attach(updates=[instance])
+        return super().to_representation(instance)
+
+    @cached_property
+    def _value_serializer(self) -> AchievedValueSerializer:
+        return AchievedValueSerializer()
+
+    @extend_schema_field(AchievedValueSerializer(many=True, read_only=True))
+    def get_values(self, update) -> list[dict]:
+        return _represented(self._value_serializer, update.value_rows)
 
 
 class AchievedValueInputSerializer(serializers.Serializer):
