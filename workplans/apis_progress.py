@@ -76,7 +76,7 @@ class ProgressUpdateViewSet(PortalViewSet):
             workplan=F("activity__version__workplan_id"),
             author_username=F("author__username"),
             verified_by_username=F("verified_by__username"),
-        )  # the achieved values: read as values for the whole page by the serializer
+        ).defer("created_at")  # the achieved values: read for the page by the serializer
 
     def create(self, request):
         serializer = ProgressUpdateInputSerializer(

@@ -75,22 +75,27 @@ class ActivityTargetSerializer(QuickRead, serializers.ModelSerializer):
         fields = ["indicator", "quarter", "value"]
 
 
-def _represented(serializer: serializers.Serializer, rows: list[dict]) -> list[dict]:
-    """Rows of plain values (a related object as its primary key, keyed by field name) as
-    `serializer` shows model instances: its fields' own formatting and DRF's nulls."""
-    fields = [
-        (field.field_name, field, isinstance(field, serializers.RelatedField))
-        for field in serializer._readable_fields
-    ]
-    return [
-        {
-            name: None
-            if row[name] is None
-            else field.to_representation(PKOnlyObject(row[name]) if related else row[name])
-            for name, field, related in fields
-        }
-        for row in rows
-    ]
+class _ValueRows:
+    """Rows of plain values (a related object as its primary key, keyed by field name)
+    shown as `serializer` shows model instances: its fields' own formatting and DRF's
+    nulls. The fields are looked up once, not for every row's list."""
+
+    def __init__(self, serializer: serializers.Serializer):
+        self.fields = [
+            (field.field_name, field, isinstance(field, serializers.RelatedField))
+            for field in serializer._readable_fields
+        ]
+
+    def represent(self, rows: list[dict]) -> list[dict]:
+        return [
+            {
+                name: None
+                if row[name] is None
+                else field.to_representation(PKOnlyObject(row[name]) if related else row[name])
+                for name, field, related in self.fields
+            }
+            for row in rows
+        ]
 
 
 class ActivityListSerializer(serializers.ListSerializer):
@@ -142,12 +147,12 @@ class ActivitySerializer(QuickRead, serializers.ModelSerializer):
         return list(activity.province_codes)
 
     @cached_property
-    def _target_serializer(self) -> ActivityTargetSerializer:
-        return ActivityTargetSerializer()
+    def _targets(self) -> _ValueRows:
+        return _ValueRows(ActivityTargetSerializer())
 
     @extend_schema_field(ActivityTargetSerializer(many=True, read_only=True))
     def get_targets(self, activity) -> list[dict]:
-        return _represented(self._target_serializer, activity.target_rows)
+        return self._targets.represent(activity.target_rows)
 
 
 class TargetInputSerializer(serializers.Serializer):
@@ -289,12 +294,12 @@ class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
         return super().to_representation(instance)
 
     @cached_property
-    def _value_serializer(self) -> AchievedValueSerializer:
-        return AchievedValueSerializer()
+    def _values(self) -> _ValueRows:
+        return _ValueRows(AchievedValueSerializer())
 
     @extend_schema_field(AchievedValueSerializer(many=True, read_only=True))
     def get_values(self, update) -> list[dict]:
-        return _represented(self._value_serializer, update.value_rows)
+        return self._values.represent(update.value_rows)
 
 
 class AchievedValueInputSerializer(serializers.Serializer):
