@@ -13,7 +13,7 @@ from ctportal.api.exceptions import Conflict
 from ctportal.api.views import AggregateView, PortalViewSet
 from organisations import access
 from organisations.api_permissions import HasRole, ProgressRoles
-from workplans import selectors, selectors_results, services
+from workplans import selectors, selectors_summary, services
 from workplans.api_filters import ProgressUpdateFilter
 from workplans.models import ProgressUpdate
 from workplans.serializers import (
@@ -196,7 +196,7 @@ class ProgressSummaryView(AggregateView):
         params = ProgressSummaryParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         group_by = params.validated_data.get("group_by") or "workplan"
-        rows, total = selectors_results.progress_summary(
+        rows, total = selectors_summary.progress_summary(
             user=request.user,
             group_by=group_by,
             workplan_id=params.validated_data.get("workplan"),

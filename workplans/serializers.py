@@ -6,10 +6,9 @@ from django.db.models.manager import BaseManager
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.relations import PKOnlyObject
 
 from ctportal.api.fields import IdField
-from ctportal.api.reading import QuickRead
+from ctportal.api.reading import QuickRead, ValueRows
 from ctportal.figures import DEFINITIONS
 from ctportal.money import Currency
 from organisations.models import Organisation
@@ -75,29 +74,6 @@ class ActivityTargetSerializer(QuickRead, serializers.ModelSerializer):
         fields = ["indicator", "quarter", "value"]
 
 
-class _ValueRows:
-    """Rows of plain values (a related object as its primary key, keyed by field name)
-    shown as `serializer` shows model instances: its fields' own formatting and DRF's
-    nulls. The fields are looked up once, not for every row's list."""
-
-    def __init__(self, serializer: serializers.Serializer):
-        self.fields = [
-            (field.field_name, field, isinstance(field, serializers.RelatedField))
-            for field in serializer._readable_fields
-        ]
-
-    def represent(self, rows: list[dict]) -> list[dict]:
-        return [
-            {
-                name: None
-                if row[name] is None
-                else field.to_representation(PKOnlyObject(row[name]) if related else row[name])
-                for name, field, related in self.fields
-            }
-            for row in rows
-        ]
-
-
 class ActivityListSerializer(serializers.ListSerializer):
     """Activities with their provinces and targets read for all of them at once."""
 
@@ -147,8 +123,8 @@ class ActivitySerializer(QuickRead, serializers.ModelSerializer):
         return list(activity.province_codes)
 
     @cached_property
-    def _targets(self) -> _ValueRows:
-        return _ValueRows(ActivityTargetSerializer())
+    def _targets(self) -> ValueRows:
+        return ValueRows(ActivityTargetSerializer())
 
     @extend_schema_field(ActivityTargetSerializer(many=True, read_only=True))
     def get_targets(self, activity) -> list[dict]:
@@ -294,8 +270,8 @@ class ProgressUpdateSerializer(QuickRead, serializers.ModelSerializer):
         return super().to_representation(instance)
 
     @cached_property
-    def _values(self) -> _ValueRows:
-        return _ValueRows(AchievedValueSerializer())
+    def _values(self) -> ValueRows:
+        return ValueRows(AchievedValueSerializer())
 
     @extend_schema_field(AchievedValueSerializer(many=True, read_only=True))
     def get_values(self, update) -> list[dict]:

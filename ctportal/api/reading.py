@@ -15,6 +15,7 @@ are the same, byte for byte.
 
 import operator
 
+from rest_framework import serializers
 from rest_framework.fields import Field, SkipField, is_simple_callable
 from rest_framework.relations import PKOnlyObject
 
@@ -74,3 +75,27 @@ class QuickRead:
             check_for_none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
             ret[name] = None if check_for_none is None else field.to_representation(attribute)
         return ret
+
+
+class ValueRows:
+    """Rows of plain values (a related object as its primary key, keyed by field name), as
+    `serializer` shows model instances: its fields' own formatting and DRF's nulls. For a
+    list's nested rows read as values (values_list) rather than as model instances; the
+    fields are looked up once, not for every row's list."""
+
+    def __init__(self, serializer: serializers.Serializer):
+        self.fields = [
+            (field.field_name, field, isinstance(field, serializers.RelatedField))
+            for field in serializer._readable_fields
+        ]
+
+    def represent(self, rows: list[dict]) -> list[dict]:
+        return [
+            {
+                name: None
+                if row[name] is None
+                else field.to_representation(PKOnlyObject(row[name]) if related else row[name])
+                for name, field, related in self.fields
+            }
+            for row in rows
+        ]

@@ -1,14 +1,16 @@
 """QuickRead (ctportal.api.reading) serializes exactly as DRF does: the same serializer
 without it gives the same data, for the lists' rows and for the awkward cases (a method
-as source, a None or a missing object on the way, a related manager, a dict)."""
+as source, a None or a missing object on the way, a related manager, a dict). ValueRows
+shows rows read as values exactly as the serializer shows the model instances."""
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import serializers
 
-from ctportal.api.reading import QuickRead
+from ctportal.api.reading import QuickRead, ValueRows
 
 
 class _Plain(serializers.Serializer):
@@ -123,3 +125,30 @@ def test_each_lists_rows_are_what_drf_would_give(endpoint, viewset, reader):
     context = {"request": view.request}
     quick = view.serializer_class(rows, many=True, context=context).data
     assert quick == _drf(view.serializer_class)(rows, many=True, context=context).data
+
+
+@pytest.mark.django_db
+def test_value_rows_show_values_as_the_serializer_shows_instances():
+    from tests.factories import (
+        AchievedValueFactory,
+        ActivityTargetFactory,
+        ProgressUpdateFactory,
+        ProvinceFactory,
+    )
+    from workplans.models import AchievedValue, ActivityTarget
+    from workplans.serializers import AchievedValueSerializer, ActivityTargetSerializer
+
+    update = ProgressUpdateFactory()
+    province = ProvinceFactory(code="PK-PB", name="Punjab")
+    AchievedValueFactory(update=update, value=Decimal("10"))  # no sex, no province: nulls
+    AchievedValueFactory(update=update, sex="female", province=province, value=Decimal("2.5"))
+    ActivityTargetFactory(quarter=3, value=Decimal("1234567.8"))
+    for model, serializer_class, columns in (
+        (AchievedValue, AchievedValueSerializer, ("indicator", "sex", "province", "value")),
+        (ActivityTarget, ActivityTargetSerializer, ("indicator", "quarter", "value")),
+    ):
+        instances = list(model.objects.order_by("id"))
+        rows = list(model.objects.order_by("id").values(*columns))
+        shown = ValueRows(serializer_class()).represent(rows)
+        assert shown == [serializer_class(instance).data for instance in instances]
+        assert shown[-1]["value"] in ("2.50", "1234567.80")  # formatted as DRF formats it

@@ -34,7 +34,7 @@ from tests.workplans.verified_progress_support import (
     searched_summary,
 )
 from workplans.models import Activity, ProgressUpdate, WorkplanVersion
-from workplans.selectors_results import PROGRESS_GROUP_BYS, progress_summary
+from workplans.selectors_summary import PROGRESS_GROUP_BYS, progress_summary
 from workplans.services import (
     activity_delete,
     activity_update,

@@ -25,7 +25,7 @@ from tests.workplans.verified_progress_support import (
     searched_summary,
 )
 from workplans.models import ProgressUpdate, VerifiedProgress, WorkplanVersion
-from workplans.selectors_results import PROGRESS_GROUP_BYS, progress_summary
+from workplans.selectors_summary import PROGRESS_GROUP_BYS, progress_summary
 from workplans.services.progress_latest import verified_progress_rebuild
 
 pytestmark = pytest.mark.django_db
