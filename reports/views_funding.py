@@ -138,7 +138,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         count = len({row.label for row in self.summary("project").rows})
         return (
             f"Only {what} of the {limit} projects with the largest allocations "
-            f"(USD) are shown here, of {count}; the CSV and XLSX downloads list them all."
+            f"(USD) are shown here, of {count:,}; the CSV and XLSX downloads list them all."
         )
 
     def _projects(self, links, donor_view: bool) -> Table:
@@ -166,7 +166,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         table.notes.insert(
             0,
             f"Only the {self.AGREEMENTS_SHOWN} agreements with the largest commitments (USD) "
-            f"are shown here, of {len(summary.rows)}; the CSV and XLSX downloads list them "
+            f"are shown here, of {len(summary.rows):,}; the CSV and XLSX downloads list them "
             "all.",
         )
         return table
@@ -194,7 +194,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
             table.notes.insert(
                 0,
                 f"Only the quarters of the {latest.workplans_shown} latest workplans are "
-                f"shown here, of {latest.workplans}; the CSV and XLSX downloads list them all.",
+                f"shown here, of {latest.workplans:,}; the CSV and XLSX downloads list them all.",
             )
         return table, chart
 
