@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ctportal.money import MONEY_DIGITS
-from donors.models import Allocation, Disbursement, DisbursementMonth, FundingAgreement
+from donors.models import Allocation, Disbursement, DisbursementYear, FundingAgreement
 from organisations import access
 from organisations.models import Organisation
 from projects.models import Project
@@ -68,11 +68,12 @@ def agreement_annotate_totals(*, queryset: models.QuerySet) -> models.QuerySet:
     return queryset.annotate(
         allocated=_sum_per_agreement(Allocation, "amount"),
         allocated_usd=_sum_per_agreement(Allocation, "amount_usd"),
-        # From the month totals kept with the tranches (donors.services.totals): some 100
-        # rows per agreement where it has thousands of tranches at a decade's scale.
-        planned=_sum_per_agreement(DisbursementMonth, "planned_amount"),
-        received=_sum_per_agreement(DisbursementMonth, "received_amount"),
-        received_usd=_sum_per_agreement(DisbursementMonth, "received_amount_usd"),
+        # From the year totals kept with the tranches (donors.services.totals): some 10
+        # rows per agreement where it has thousands of tranches (and 100 month totals) at a
+        # decade's scale; the sums of the whole years are the sums of the months.
+        planned=_sum_per_agreement(DisbursementYear, "planned_amount"),
+        received=_sum_per_agreement(DisbursementYear, "received_amount"),
+        received_usd=_sum_per_agreement(DisbursementYear, "received_amount_usd"),
     )
 
 
