@@ -71,7 +71,13 @@ class AgreementViewSet(PortalViewSet):
     csv_filename = "agreements"
 
     def get_queryset(self):
-        return agreement_list(user=self.request.user).order_by("donor__short_name", "reference")
+        # The rows show the donor's short name and the two organisations' ids: a column,
+        # not the donor and implementer read whole (two more model instances a row, their
+        # timestamps parsed) for the serializer to pick one name from.
+        agreements = agreement_list(user=self.request.user).select_related(None)
+        return agreements.annotate(donor_short_name=F("donor__short_name")).order_by(
+            "donor__short_name", "reference"
+        )
 
 
 class AllocationViewSet(PortalViewSet):

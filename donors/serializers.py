@@ -13,7 +13,8 @@ SUM = {"max_digits": 24, "decimal_places": 2}
 
 
 class AgreementSerializer(QuickRead, serializers.ModelSerializer):
-    donor_short_name = serializers.CharField(source="donor.short_name", read_only=True)
+    # Annotated by the endpoint's queryset (donors.apis.AgreementViewSet).
+    donor_short_name = serializers.CharField(read_only=True)
     allocated = serializers.DecimalField(**SUM, read_only=True)
     allocated_usd = serializers.DecimalField(**SUM, read_only=True)
     planned = serializers.DecimalField(**SUM, read_only=True)
