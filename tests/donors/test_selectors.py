@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from donors.models import FundingAgreement
-from donors.selectors import agreement_get, agreement_list, disbursement_list
+from donors.selectors import agreement_get, agreement_list, agreement_search, disbursement_list
 from organisations.models import Role
 from tests.factories import (
     AllocationFactory,
@@ -75,6 +75,26 @@ def test_agreement_list_sums_each_child_table_once(eu_agreement, manager):
     assert agreement.planned == D("750000.00")
     assert agreement.received == D("350000.00")
     assert agreement.received_usd == D("378000.00")
+
+
+def test_agreement_totals_stay_each_rows_own_over_lists_of_any_shape(
+    eu, eu_agreement, japan_agreement, manager
+):
+    # The totals' expressions are built once and shared by every list (_agreement_totals):
+    # a list that joins, narrows and orders must leave them as they were for the next.
+    viewer = user_with_role(Role.DONOR_VIEWER, organisation=eu)
+    for _ in range(2):
+        searched = agreement_search(user=manager, search="Union", sort="-amount")
+        assert [(a.reference, a.planned, a.received) for a in searched] == [
+            ("EU-1", D("750000.00"), D("350000.00"))
+        ]
+        by_viewer = agreement_list(user=viewer).order_by("-pk")
+        assert [(a.reference, a.allocated_usd) for a in by_viewer] == [("EU-1", D("540000.00"))]
+        everyone = agreement_list(user=manager).order_by("reference")
+        assert [(a.reference, a.allocated, a.received_usd) for a in everyone] == [
+            ("EU-1", D("500000.00"), D("378000.00")),
+            ("JP-1", D("0"), D("0")),
+        ]
 
 
 def test_agreement_list_shows_zero_for_an_agreement_without_children(japan_agreement, manager):
