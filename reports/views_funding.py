@@ -84,6 +84,7 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         # One summary per grouping per request: the year rows feed two tables.
         self._summaries: dict[str, FundingSummary] = {}
         self._charts: dict[str, dict] = {}
+        self._ranked_projects: list[str] | None = None
 
     def summary(self, group_by: str) -> FundingSummary:
         if group_by not in self._summaries:
@@ -122,20 +123,26 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         }
         return builders[name]()
 
+    def _ranked_project_codes(self) -> list[str]:
+        """Every project's code, the largest allocation in USD first: ranked once a
+        request, for the projects table and the results alike."""
+        if self._ranked_projects is None:
+            largest: dict[str, Decimal] = {}
+            for row in self.summary("project").rows:
+                largest[row.label] = largest.get(row.label, Decimal(0)) + row.allocated_usd
+            self._ranked_projects = sorted(largest, key=lambda code: (-largest[code], code))
+        return self._ranked_projects
+
     def _shown_project_codes(self, limit: int) -> set[str] | None:
         """On the page, the codes of the `limit` projects with the largest allocation in
         USD; None when every project is shown (an export, or few enough)."""
-        rows = self.summary("project").rows
-        if self.exporting or len({row.label for row in rows}) <= limit:
+        if self.exporting:
             return None
-        largest: dict[str, Decimal] = {}
-        for row in rows:
-            largest[row.label] = largest.get(row.label, Decimal(0)) + row.allocated_usd
-        ranked = sorted(largest, key=lambda code: (-largest[code], code))
-        return set(ranked[:limit])
+        ranked = self._ranked_project_codes()
+        return None if len(ranked) <= limit else set(ranked[:limit])
 
     def _only_some_note(self, what: str, limit: int) -> str:
-        count = len({row.label for row in self.summary("project").rows})
+        count = len(self._ranked_project_codes())
         return (
             f"Only {what} of the {limit} projects with the largest allocations "
             f"(USD) are shown here, of {count:,}; the CSV and XLSX downloads list them all."
