@@ -35,6 +35,11 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+# A loaded CI machine (two xdist workers, each with a live server) can take more than
+# the default 5 s for a navigation to finish; the same limit as the context's actions.
+expect.set_options(timeout=10_000)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
@@ -56,7 +61,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-GB")
+    # Reduced motion turns off Bootstrap's transitions: a click while a collapse is still
+    # opening (the phone's filter panel) could land before the button had settled.
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, locale="en-GB", reduced_motion="reduce"
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

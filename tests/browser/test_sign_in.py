@@ -160,6 +160,8 @@ def test_manager_filters_projects_on_a_phone(page, login, screenshot):
     # On a phone the filters fold away behind a button, so the list comes first.
     expect(page.get_by_label("Province")).to_be_hidden()
     page.get_by_role("button", name="Filters", exact=True).click()
+    # The panel must be open, not still opening, before a person can use its button.
+    expect(page.locator("#project-filters")).to_have_class(re.compile(r"\bshow\b"))
     expect(page.get_by_label("Province")).to_be_visible()
     page.get_by_label("Province").select_option(label="Punjab")
     page.get_by_role("button", name="Apply filters").click()
