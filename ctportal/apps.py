@@ -6,3 +6,8 @@ class CtportalConfig(AppConfig):
 
     name = "ctportal"
     verbose_name = "CT Portal"
+
+    def ready(self):
+        from ctportal import figures_cache
+
+        figures_cache.connect()

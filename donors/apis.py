@@ -328,6 +328,8 @@ class FundingSummaryView(AggregateView):
         tags=["funding"],
     )
     def get(self, request):
+        if (kept := self.kept_response()) is not None:
+            return kept
         form = FundingSummaryForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise translate_validation(form.errors)

@@ -9,14 +9,17 @@ sees its own agreements only; programme managers and administrators see everythi
 look through a donor's eyes with ?as_donor=<organisation id>.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 
+from ctportal import figures_cache
 from ctportal.figures import labelled_definitions
 from donors.exports import table_csv, table_xlsx
 from donors.filters import FILTER_PARAMS
@@ -256,22 +259,39 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
                 notes.append(f"Filter {name.replace('_', ' ')}: {value}")
         return notes
 
+    def figures(self) -> dict:
+        """Every table, chart and headline figure of the page (the expensive part)."""
+        tables = {name: self.build(name) for name in self.TABLES}
+        for name, table in tables.items():
+            table.downloads = {
+                kind: self.links.url("donors:dashboard", export=kind, table=name)
+                for kind in ("csv", "xlsx")
+            }
+        agreements = self.summary("agreement")
+        return {
+            "tables": tables,
+            "charts": self._charts,
+            "headline": agreements.total_usd,
+            "currency_totals": agreements.currency_totals,
+        }
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tables: dict[str, Table] = {}
-        if self.filters is not None:
-            tables = {name: self.build(name) for name in self.TABLES}
-            for name, table in tables.items():
-                table.downloads = {
-                    kind: self.links.url("donors:dashboard", export=kind, table=name)
-                    for kind in ("csv", "xlsx")
-                }
-            agreements = self.summary("agreement")
-            context["headline"] = agreements.total_usd
-            context["currency_totals"] = agreements.currency_totals
         context.update(
-            tables=tables,
-            charts=self._charts,
+            tables={},
+            charts={},
+            figures_key=figures_cache.key(self.request, "funding-dashboard"),
+            figures_seconds=figures_cache.seconds(),
             definitions=labelled_definitions(),
         )
+        if self.filters is not None:
+            # Computed at the template's first look at one of them: not at all when the
+            # figures' fragment is in the cache (ctportal.figures_cache).
+            figures = functools.cache(self.figures)
+            for name in ("tables", "charts", "headline", "currency_totals"):
+                context[name] = SimpleLazyObject(functools.partial(_figure, figures, name))
         return context
+
+
+def _figure(figures: Callable[[], dict], name: str):
+    return figures()[name]

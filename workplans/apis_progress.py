@@ -193,6 +193,8 @@ class ProgressSummaryView(AggregateView):
         tags=["progress"],
     )
     def get(self, request):
+        if (kept := self.kept_response()) is not None:
+            return kept
         params = ProgressSummaryParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         group_by = params.validated_data.get("group_by") or "workplan"

@@ -118,15 +118,16 @@ def newest_update(objects) -> datetime.datetime | None:
 
 
 def conditional(request, response, *, last_modified: datetime.datetime | None):
-    """`response` (a DRF Response about to be sent) with ETag and Last-Modified set, or a
-    304 Not Modified when the request's validators still match."""
+    """`response` (a DRF Response about to be sent, or kept bytes) with ETag and
+    Last-Modified set, or a 304 Not Modified when the request's validators still match."""
     if (
         request.method not in ("GET", "HEAD")
         or response.status_code != 200
         or getattr(response, "streaming", False)
     ):
         return response
-    response.render()
+    if hasattr(response, "render"):  # a DRF Response; a kept one is already bytes
+        response.render()
     etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
     response["ETag"] = etag
     stamp = None

@@ -7,7 +7,8 @@ Query parameters no endpoint knows are a 400, so a misspelt filter never silentl
 everything.
 """
 
-from django.http import JsonResponse
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from ctportal import figures_cache
 from ctportal.api.exceptions import SERVER_ERROR_MESSAGE, error_body
 from ctportal.api.filters import PortalSearchFilter, StrictOrderingFilter
 from ctportal.api.harvest import PARAM as MODIFIED_SINCE
@@ -181,6 +183,22 @@ class AggregateView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         known_params_check(request, self.known_params | COMMON_PARAMS)
+        # Asked only after the permissions and the parameters have been checked.
+        self.figures_key = None
+        if getattr(request.accepted_renderer, "format", None) == "json":
+            self.figures_key = figures_cache.key(request, f"api:{self.csv_filename}")
+
+    def kept_response(self) -> HttpResponse | None:
+        """The JSON an identical earlier request of this user got, while no write has
+        changed the figures since (ctportal.figures_cache); None when there is none."""
+        key = getattr(self, "figures_key", None)
+        kept = cache.get(key) if key else None
+        if kept is None:
+            return None
+        content, content_type = kept
+        response = HttpResponse(content, content_type=content_type)
+        response.from_figures_cache = True
+        return response
 
     def table_response(self, body: dict, *, header: list[str], rows: list[dict]):
         """`body` as JSON, or its table as CSV when that was asked for."""
@@ -193,7 +211,12 @@ class AggregateView(APIView):
         if isinstance(response, Response) and response.status_code >= 400:
             response.accepted_renderer = JSONRenderer()
             response.accepted_media_type = JSONRenderer.media_type
-        if isinstance(response, Response):
+        if isinstance(response, Response) and response.status_code == 200:
+            response.render()
+            if key := getattr(self, "figures_key", None):
+                kept = (response.content, response["Content-Type"])
+                cache.set(key, kept, figures_cache.seconds())
+        if isinstance(response, Response) or getattr(response, "from_figures_cache", False):
             # An ETag of the figures: a script polling a summary earns a 304 until they move.
             response = conditional(request, response, last_modified=None)
         return response

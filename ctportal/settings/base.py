@@ -238,6 +238,9 @@ REDIS_URL = env("REDIS_URL", default="")
 # still running is never handed to a second worker; a worker that dies sooner is noticed by
 # the sweeper (reports.services.sweeping) once the run's lease runs out, within minutes.
 REPORTS_LONGEST_RUN_SECONDS = env.int("REPORTS_LONGEST_RUN_SECONDS", default=1800)
+# How long a dashboard's or a summary's figures may be served from the cache; they are
+# computed again at once after any write (ctportal.figures_cache). 0 turns it off.
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=600)
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

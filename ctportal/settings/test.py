@@ -20,3 +20,6 @@ CTPORTAL_REQUIRE_OTP_FOR: list[str] = []
 # Each test process keeps its own cache, whatever REDIS_URL says: tests clear it (throttles,
 # sign-in lockouts), and the two workers of `make test` must not clear each other's.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tests roll their writes back, so the figures version never moves in most of them: the
+# cache of figures is off, and tests/test_figures_cache.py turns it on.
+FIGURES_CACHE_SECONDS = 0

@@ -28,6 +28,7 @@ from django.db.models import Count, DecimalField, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncYear
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
+from ctportal import figures_cache
 from donors.models import (
     TOTAL_DIGITS,
     Disbursement,
@@ -257,7 +258,9 @@ def funding_totals_refresh(
 @transaction.atomic
 def funding_totals_rebuild() -> dict[str, int]:
     """Every total summed again from every row (after a bulk load); the totals written."""
-    return {totals.model._meta.label: totals.rebuild() for totals in TOTALS}
+    written = {totals.model._meta.label: totals.rebuild() for totals in TOTALS}
+    figures_cache.data_changed()  # the rebuild writes in SQL, past the models' signals
+    return written
 
 
 # --- Deferring the totals over a write of many rows ------------------------------------------

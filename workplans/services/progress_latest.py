@@ -24,6 +24,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from ctportal import figures_cache
 from workplans.models import Activity, ProgressUpdate, VerifiedProgress, WorkplanVersion
 
 VERIFIED = ProgressUpdate.State.VERIFIED
@@ -145,6 +146,7 @@ def verified_progress_rebuild() -> int:
             VerifiedProgress.objects.bulk_create(pending, batch_size=BATCH)
             written, pending = written + len(pending), []
     VerifiedProgress.objects.bulk_create(pending, batch_size=BATCH)
+    figures_cache.data_changed()  # bulk_create sends no post_save
     return written + len(pending)
 
 

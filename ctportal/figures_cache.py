@@ -1,0 +1,108 @@
+"""Figures served again until the data they are read from changes (issue 14).
+
+A dashboard or a summary reads hundreds of thousands of rows to answer the same question
+many times between two writes: donors look far more often than tranches are recorded.
+So the answer is kept in the cache under a key made of
+
+- who asks (the user's id: what one user may see is never served to another),
+- the exact request (path, query string and the format asked for),
+- today's date (what is overdue changes at midnight), and
+- the figures version: a token replaced after every committed write to organisations,
+  projects, donors or workplans (any model's save or delete there, and the bulk paths
+  that skip save() call `data_changed()` themselves).
+
+Tokens are random, never a count: a restored backup brings back the token its rows had,
+under which only figures of those same rows can have been kept, and the next write makes a
+token never seen before.
+
+The token changes after the write commits (transaction.on_commit), once a transaction: a
+request that read the old token either saw the old rows or the new ones, and the next
+request reads the new token and computes again. Nothing is ever invalidated by hand; keys
+of old tokens expire after FIGURES_CACHE_SECONDS, which also bounds how long a write made
+outside Django (psql) can go unseen. FIGURES_CACHE_SECONDS = 0 turns the cache off (the
+test settings do; the tests of this module turn it on).
+"""
+
+import hashlib
+import uuid
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from simple_history.models import HistoricalChanges
+
+# The apps whose rows figures are read from (memberships decide what a user sees) ...
+WATCHED_APPS = frozenset({"organisations", "projects", "donors", "workplans"})
+# ... but not these, written by signing in and by using a token: if they counted, every
+# sign-in would throw every cached figure away.
+NOT_FIGURES = frozenset({"organisations.SecurityEvent", "organisations.ApiToken"})
+_ROW = 1
+
+
+def seconds() -> int:
+    return int(getattr(settings, "FIGURES_CACHE_SECONDS", 0))
+
+
+def current_token() -> str:
+    from ctportal.models import FiguresVersion
+
+    token = FiguresVersion.objects.filter(pk=_ROW).values_list("token", flat=True).first()
+    return token or "none"
+
+
+def _replace_token() -> None:
+    from ctportal.models import FiguresVersion
+
+    token = uuid.uuid4().hex
+    if not FiguresVersion.objects.filter(pk=_ROW).update(token=token):
+        FiguresVersion.objects.update_or_create(pk=_ROW, defaults={"token": token})
+
+
+def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Cached figures are stale once the current transaction commits (now, outside one).
+    Called many times in one transaction, the token is still replaced once."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        _replace_token()
+        return
+    if any(func is _replace_token for _ids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_replace_token, using=using)
+
+
+def key(request, namespace: str) -> str | None:
+    """The cache key of this request's figures, or None when the cache is off."""
+    if seconds() <= 0:
+        return None
+    asked = "\n".join(
+        (request.get_full_path(), request.headers.get("Accept", ""), str(timezone.localdate()))
+    )
+    digest = hashlib.sha256(asked.encode()).hexdigest()[:40]
+    return f"figures:{namespace}:{request.user.pk}:{current_token()}:{digest}"
+
+
+def _saved_or_deleted(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    data_changed(using)
+
+
+def _links_changed(sender, action: str, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    if action.startswith("post_"):
+        data_changed(using)
+
+
+def connect() -> None:
+    """Called once from CtportalConfig.ready(). Each watched model is connected by name:
+    a receiver for every sender would cost every other model Django's fast delete."""
+    for label in WATCHED_APPS:
+        for model in apps.get_app_config(label).get_models():
+            # History rows are written with the rows they record.
+            if issubclass(model, HistoricalChanges) or model._meta.label in NOT_FIGURES:
+                continue
+            uid = f"figures_cache:{model._meta.label}"
+            post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:saved")
+            post_delete.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:deleted")
+            for field in model._meta.local_many_to_many:
+                through = field.remote_field.through
+                m2m_changed.connect(_links_changed, sender=through, dispatch_uid=f"{uid}:{field}")
