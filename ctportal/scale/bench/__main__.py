@@ -1,10 +1,12 @@
 """`make bench SCALE=year|decade`: time the key requests against gunicorn on a database that
 generate_scale_data filled, print one table, and write it as var/bench/<scale>.json.
 
-Timings are medians and 95th percentiles over --rounds rounds after one warm-up, each
-with its ratio to the floor (an organisation's detail with a token) measured in the same
-run; queries are counted by running each request once in this process. Figures are
-printed, never asserted: speed belongs here, the query-count tests belong to the suite.
+Timings are medians and 95th percentiles over --rounds rounds after a first request timed
+apart (first ms: the figures version is changed just before it, so a dashboard or summary
+is computed afresh, as after any write, rather than served from the cache), each with its
+ratio to the floor (an organisation's detail with a token) measured in the same run;
+queries are counted by running each request once in this process. Figures are printed,
+never asserted: speed belongs here, the query-count tests belong to the suite.
 """
 
 import argparse

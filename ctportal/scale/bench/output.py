@@ -30,14 +30,15 @@ def _growth(result: dict, other: dict | None) -> dict[str, float]:
 def table(result: dict, other: dict | None) -> str:
     growth = _growth(result, other)
     head = f"{'request':44} {'median ms':>10} {'p95 ms':>9} {'queries':>7} {'x floor':>8}"
-    head += f" {'KB':>8} {'dec/year':>8}"
+    head += f" {'KB':>8} {'dec/year':>8} {'first ms':>9}"
     lines = [f"Scale {result['scale']} ({result['database']}), {result['rows']}", "", head]
     for r in result["requests"]:
         status = "" if r["status"] == 200 else f"  HTTP {r['status']}"
         queries = "-" if r["queries"] is None else r["queries"]
         lines.append(
             f"{r['name'][:44]:44} {r['median_ms']:>10} {r['p95_ms']:>9} {queries:>7} "
-            f"{r['x_floor']:>8} {r['bytes'] // 1024:>8} {growth.get(r['name'], ''):>8}{status}"
+            f"{r['x_floor']:>8} {r['bytes'] // 1024:>8} {growth.get(r['name'], ''):>8} "
+            f"{r.get('first_ms') or '':>9}{status}"
         )
     t = result["throughput"]
     lines += [

@@ -156,6 +156,9 @@ class Gunicorn:
             "DEBUG": "False",
             "STATIC_ROOT": str(static),
             "ALLOWED_HOSTS": "127.0.0.1",
+            # As deployed (docker-compose.yml): the workers share one Redis cache, so a
+            # dashboard's figures computed by one are served by all (ctportal.figures_cache).
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         }
         # The manifest storage of production needs collected static files to render pages.
         subprocess.run(
