@@ -97,8 +97,13 @@ def connect() -> None:
     a receiver for every sender would cost every other model Django's fast delete."""
     for label in WATCHED_APPS:
         for model in apps.get_app_config(label).get_models():
-            # History rows are written with the rows they record.
-            if issubclass(model, HistoricalChanges) or model._meta.label in NOT_FIGURES:
+            # History rows are written with the rows they record, summary tables with the
+            # rows they sum.
+            if (
+                issubclass(model, HistoricalChanges)
+                or getattr(model, "KEPT_FROM_OTHER_ROWS", False)
+                or model._meta.label in NOT_FIGURES
+            ):
                 continue
             uid = f"figures_cache:{model._meta.label}"
             post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:saved")

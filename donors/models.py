@@ -177,6 +177,11 @@ class TrancheTotals(models.Model):
     not received): how many, and their planned and received amounts, in the agreement's
     currency and in USD as recorded on each tranche."""
 
+    # Written only with the rows it sums, or by a rebuild that says so itself: it needs
+    # no figures-cache signal of its own (ctportal.figures_cache), which would cost its
+    # deletes Django's fast path.
+    KEPT_FROM_OTHER_ROWS = True
+
     agreement = models.ForeignKey(FundingAgreement, on_delete=models.CASCADE, related_name="+")
     tranches = models.PositiveIntegerField()
     planned_amount = models.DecimalField(**TOTAL_DIGITS)
@@ -236,6 +241,11 @@ class DisbursementYear(TrancheTotals):
 
 class SpendingTotals(models.Model):
     """One project's expenditures in one period: how many, and their USD sum."""
+
+    # Written only with the rows it sums, or by a rebuild that says so itself: it needs
+    # no figures-cache signal of its own (ctportal.figures_cache), which would cost its
+    # deletes Django's fast path.
+    KEPT_FROM_OTHER_ROWS = True
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     expenditures = models.PositiveIntegerField()
