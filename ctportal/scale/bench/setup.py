@@ -159,6 +159,9 @@ class Gunicorn:
             # As deployed (docker-compose.yml): the workers share one Redis cache, so a
             # dashboard's figures computed by one are served by all (ctportal.figures_cache).
             "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+            # The throttles count in that cache across workers and runs: a few runs an hour
+            # pass the 5,000 requests a user may make, and 429s would be timed instead.
+            "API_THROTTLE_USER": "10000000/hour",
         }
         # The manifest storage of production needs collected static files to render pages.
         subprocess.run(
