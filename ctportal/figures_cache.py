@@ -5,7 +5,8 @@ many times between two writes: donors look far more often than tranches are reco
 So the answer is kept in the cache under a key made of
 
 - who asks (the user's id: what one user may see is never served to another),
-- the exact request (path, query string and the format asked for),
+- the exact request (path, query string and the format asked for; only requests that
+  narrow nothing but the grouping or the donor whose eyes a manager borrows are kept),
 - today's date (what is overdue changes at midnight), and
 - the figures version: a token replaced after every committed write to organisations,
   projects, donors or workplans (any model's save or delete there, and the bulk paths
@@ -72,9 +73,12 @@ def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
     transaction.on_commit(_replace_token, using=using)
 
 
-def key(request, namespace: str) -> str | None:
-    """The cache key of this request's figures, or None when the cache is off."""
-    if seconds() <= 0:
+def key(request, namespace: str, *, kept_params: frozenset[str] = frozenset()) -> str | None:
+    """The cache key of this request's figures, or None when they are not kept: the cache
+    is off, or the request narrows them by a parameter other than `kept_params`. Only the
+    figures everybody opens are kept: a key per date range or project a script walks
+    through would fill the cache (Redis is the broker too) and rarely be asked again."""
+    if seconds() <= 0 or not set(request.GET) <= kept_params:
         return None
     asked = "\n".join(
         (request.get_full_path(), request.headers.get("Accept", ""), str(timezone.localdate()))

@@ -280,7 +280,9 @@ class FundingDashboardView(FundingPageMixin, TemplateView):
         context.update(
             tables={},
             charts={},
-            figures_key=figures_cache.key(self.request, "funding-dashboard"),
+            figures_key=figures_cache.key(
+                self.request, "funding-dashboard", kept_params=frozenset({"as_donor"})
+            ),
             figures_seconds=figures_cache.seconds(),
             definitions=labelled_definitions(),
         )

@@ -229,6 +229,20 @@ def test_a_refused_or_invalid_summary_is_not_kept(client, cached, two_donors):
     assert client.get(other).status_code == 400
 
 
+def test_figures_narrowed_by_a_filter_are_computed_every_time(client, cached, two_donors):
+    """A script walking through dates or quarters must not fill the cache."""
+    japan, _eu, _tranches, users = two_donors
+    for url, computing in (
+        (DASHBOARD + "?date_from=2022-01-01", "donors_disbursement"),
+        (SUMMARY + "?group_by=agreement&date_from=2022-01-01", "donors_disbursement"),
+        (PROGRESS + "?group_by=status&quarter=1", "workplans_"),
+    ):
+        for _ in range(2):
+            _response, queries = _get(client, users[japan], url)
+        assert not any("ctportal_figuresversion" in sql for sql in queries), url
+        assert any(computing in sql for sql in queries), url
+
+
 def test_progress_summary_is_kept_too(client, cached, committed, two_donors):
     japan, _eu, _tranches, users = two_donors
     url = PROGRESS + "?group_by=status"

@@ -178,6 +178,8 @@ class AggregateView(APIView):
 
     renderer_classes = [JSONRenderer, CSVRenderer]
     known_params: frozenset[str] = frozenset()
+    # The parameters a kept answer may carry (ctportal.figures_cache): any other is computed.
+    kept_params: frozenset[str] = frozenset({"group_by", "as_donor", "format"})
     csv_filename = "summary"
 
     def initial(self, request, *args, **kwargs):
@@ -186,7 +188,9 @@ class AggregateView(APIView):
         # Asked only after the permissions and the parameters have been checked.
         self.figures_key = None
         if getattr(request.accepted_renderer, "format", None) == "json":
-            self.figures_key = figures_cache.key(request, f"api:{self.csv_filename}")
+            self.figures_key = figures_cache.key(
+                request, f"api:{self.csv_filename}", kept_params=self.kept_params
+            )
 
     def kept_response(self) -> HttpResponse | None:
         """The JSON an identical earlier request of this user got, while no write has
