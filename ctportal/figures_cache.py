@@ -25,13 +25,17 @@ test settings do; the tests of this module turn it on).
 """
 
 import hashlib
+import logging
 import uuid
 
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from redis.exceptions import RedisError
 from simple_history.models import HistoricalChanges
 
 # The apps whose rows figures are read from (memberships decide what a user sees) ...
@@ -40,6 +44,33 @@ WATCHED_APPS = frozenset({"organisations", "projects", "donors", "workplans"})
 # sign-in would throw every cached figure away.
 NOT_FIGURES = frozenset({"organisations.SecurityEvent", "organisations.ApiToken"})
 _ROW = 1
+# The alias Django's {% cache %} tag reads when it is configured (else "default").
+FRAGMENTS = "template_fragments"
+
+logger = logging.getLogger(__name__)
+
+
+class TolerantRedisCache(RedisCache):
+    """Redis for kept figures: when Redis does not answer, nothing is found and nothing is
+    kept, so the figures are computed as if the cache were off, rather than a 500."""
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except RedisError as error:
+            logger.warning("Kept figures unavailable, computing them: %s", error)
+            return default
+
+    def set(self, key, value, timeout=None, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except RedisError as error:
+            logger.warning("Figures not kept: %s", error)
+
+
+def store():
+    """The cache kept figures live in: the template fragments' alias when there is one."""
+    return caches[FRAGMENTS if FRAGMENTS in settings.CACHES else "default"]
 
 
 def seconds() -> int:

@@ -243,6 +243,26 @@ def test_figures_narrowed_by_a_filter_are_computed_every_time(client, cached, tw
         assert any(computing in sql for sql in queries), url
 
 
+def test_without_redis_the_figures_are_computed_not_refused(
+    client, settings, committed, two_donors
+):
+    """Redis down (the kept figures' cache unreachable): pages and summaries still answer."""
+    settings.FIGURES_CACHE_SECONDS = 600
+    settings.CACHES = {
+        **settings.CACHES,
+        "template_fragments": {
+            "BACKEND": "ctportal.figures_cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing listens
+        },
+    }
+    japan, _eu, _tranches, users = two_donors
+    for url in (DASHBOARD, SUMMARY + "?group_by=agreement"):
+        for _ in range(2):
+            response, queries = _get(client, users[japan], url)
+            assert _reads_money(queries)
+        assert "JAPAN-AGR" in response.content.decode()
+
+
 def test_progress_summary_is_kept_too(client, cached, committed, two_donors):
     japan, _eu, _tranches, users = two_donors
     url = PROGRESS + "?group_by=status"

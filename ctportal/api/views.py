@@ -7,7 +7,6 @@ Query parameters no endpoint knows are a 400, so a misspelt filter never silentl
 everything.
 """
 
-from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -196,7 +195,7 @@ class AggregateView(APIView):
         """The JSON an identical earlier request of this user got, while no write has
         changed the figures since (ctportal.figures_cache); None when there is none."""
         key = getattr(self, "figures_key", None)
-        kept = cache.get(key) if key else None
+        kept = figures_cache.store().get(key) if key else None
         if kept is None:
             return None
         content, content_type = kept
@@ -219,7 +218,7 @@ class AggregateView(APIView):
             response.render()
             if key := getattr(self, "figures_key", None):
                 kept = (response.content, response["Content-Type"])
-                cache.set(key, kept, figures_cache.seconds())
+                figures_cache.store().set(key, kept, figures_cache.seconds())
         if isinstance(response, Response) or getattr(response, "from_figures_cache", False):
             # An ETag of the figures: a script polling a summary earns a 304 until they move.
             response = conditional(request, response, last_modified=None)

@@ -243,7 +243,16 @@ REPORTS_LONGEST_RUN_SECONDS = env.int("REPORTS_LONGEST_RUN_SECONDS", default=180
 FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=600)
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        },
+        # The kept dashboards and summaries ({% cache %} reads this alias): without Redis
+        # they are computed, not refused (ctportal.figures_cache.TolerantRedisCache).
+        "template_fragments": {
+            "BACKEND": "ctportal.figures_cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+        },
     }
     CELERY_BROKER_URL = REDIS_URL
     # With acks_late, a message whose worker died is handed out again after this long.
