@@ -3,6 +3,7 @@ its totals and charts, downloads a table as XLSX, and cannot open a project only
 funds; screenshots of the dashboard as two donors and as a manager."""
 
 import re
+from decimal import Decimal as D
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,6 +11,13 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from ctportal.demo.data import DEMO_PASSWORD
+from organisations.models import Role
+from tests.factories import (
+    EurAgreementFactory,
+    FundingAgreementFactory,
+    ReceivedDisbursementFactory,
+    user_with_role,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -118,3 +126,33 @@ def test_manager_sees_all_donors_and_can_look_as_one(page, login, screenshot, de
     expect(page.get_by_test_id("table-agreements")).not_to_contain_text("GAC-UNODC-SP4")
     expect(page.get_by_test_id("table-agreements")).to_contain_text("6,998,964.00")
     screenshot(page, "funding-dashboard-manager-as-eu")
+
+
+def test_a_programmes_billions_fit_the_headline_on_a_phone(page, login, screenshot):
+    """At a decade a manager's totals run to ten digits and cents in several currencies:
+    on a phone each headline figure is read whole, not cut at its card's edge."""
+    eur = EurAgreementFactory(amount=D("412660779.53"), reference="EU-BIG")
+    usd = FundingAgreementFactory(amount=D("4385207769.33"), reference="US-BIG")
+    for agreement in (eur, usd):
+        ReceivedDisbursementFactory(
+            agreement=agreement,
+            planned_amount=agreement.amount,
+            planned_usd_rate=agreement.usd_rate,
+        )
+    manager = user_with_role(Role.PROGRAMME_MANAGER)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, manager)
+    page.goto("/funding/")
+    # EUR 412,660,779.53 at 1.08, and the USD.
+    expect(page.get_by_test_id("headline-committed")).to_have_text("4,830,881,411.22")
+    for name in ("committed", "received", "spent", "balance", "overdue"):
+        figure = page.get_by_test_id(f"headline-{name}")
+        expect(figure).to_be_visible()
+        # Nothing of it is hidden: it needs no more width than it has, inside the screen.
+        clipped = figure.evaluate(
+            "el => el.scrollWidth > el.clientWidth + 1"
+            " || el.getBoundingClientRect().right > window.innerWidth"
+        )
+        assert not clipped, name
+    screenshot(page, "funding-dashboard-billions-phone", phone=True)
