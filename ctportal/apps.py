@@ -6,8 +6,3 @@ class CtportalConfig(AppConfig):
 
     name = "ctportal"
     verbose_name = "CT Portal"
-
-    def ready(self):
-        from ctportal import figures_cache
-
-        figures_cache.connect()

@@ -8,9 +8,10 @@ So the answer is kept in the cache under a key made of
 - the exact request (path, query string and the format asked for; only requests that
   narrow nothing but the grouping or the donor whose eyes a manager borrows are kept),
 - today's date (what is overdue changes at midnight), and
-- the figures version: a token replaced after every committed write to organisations,
-  projects, donors or workplans (any model's save or delete there, and the bulk paths
-  that skip save() call `data_changed()` themselves).
+- the figures version: a token replaced after every committed write to the models the
+  figures are read from: organisations, projects, donors and workplans each call
+  `watch(self)` in their AppConfig.ready() (any save or delete of their models; the bulk
+  paths that skip save() call `data_changed()` themselves).
 
 Tokens are random, never a count: a restored backup brings back the token its rows had,
 under which only figures of those same rows can have been kept, and the next write makes a
@@ -28,7 +29,6 @@ import hashlib
 import logging
 import uuid
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -38,11 +38,6 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 from simple_history.models import HistoricalChanges
 
-# The apps whose rows figures are read from (memberships decide what a user sees) ...
-WATCHED_APPS = frozenset({"organisations", "projects", "donors", "workplans"})
-# ... but not these, written by signing in and by using a token: if they counted, every
-# sign-in would throw every cached figure away.
-NOT_FIGURES = frozenset({"organisations.SecurityEvent", "organisations.ApiToken"})
 _ROW = 1
 # The alias Django's {% cache %} tag reads when it is configured (else "default").
 FRAGMENTS = "template_fragments"
@@ -127,22 +122,24 @@ def _links_changed(sender, action: str, using=DEFAULT_DB_ALIAS, **kwargs) -> Non
         data_changed(using)
 
 
-def connect() -> None:
-    """Called once from CtportalConfig.ready(). Each watched model is connected by name:
-    a receiver for every sender would cost every other model Django's fast delete."""
-    for label in WATCHED_APPS:
-        for model in apps.get_app_config(label).get_models():
-            # History rows are written with the rows they record, summary tables with the
-            # rows they sum.
-            if (
-                issubclass(model, HistoricalChanges)
-                or getattr(model, "KEPT_FROM_OTHER_ROWS", False)
-                or model._meta.label in NOT_FIGURES
-            ):
-                continue
-            uid = f"figures_cache:{model._meta.label}"
-            post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:saved")
-            post_delete.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:deleted")
-            for field in model._meta.local_many_to_many:
-                through = field.remote_field.through
-                m2m_changed.connect(_links_changed, sender=through, dispatch_uid=f"{uid}:{field}")
+def watch(app_config, *, except_models: tuple[str, ...] = ()) -> None:
+    """Called from the AppConfig.ready() of an app whose rows figures are read from: every
+    save, delete or change of links of its models changes the figures version, except
+    the models named in `except_models` (written without moving a figure: a sign-in's audit
+    row, say), history rows (written with the rows they record) and the tables kept from
+    other rows (KEPT_FROM_OTHER_ROWS, written with the rows they sum). Each model is
+    connected by name: a receiver for every sender would cost every other model Django's
+    fast delete."""
+    for model in app_config.get_models():
+        if (
+            issubclass(model, HistoricalChanges)
+            or getattr(model, "KEPT_FROM_OTHER_ROWS", False)
+            or model.__name__ in except_models
+        ):
+            continue
+        uid = f"figures_cache:{model._meta.label}"
+        post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:saved")
+        post_delete.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:deleted")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_links_changed, sender=through, dispatch_uid=f"{uid}:{field}")

@@ -23,3 +23,9 @@ class DonorsConfig(AppConfig):
         from donors.models import Disbursement
 
         row_counts.keep(Disbursement)
+
+        # Dashboards and summaries kept in the cache are computed again after any write
+        # to this app's rows (ctportal.figures_cache).
+        from ctportal import figures_cache
+
+        figures_cache.watch(self)

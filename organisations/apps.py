@@ -26,3 +26,9 @@ class OrganisationsConfig(AppConfig):
             m2m_changed.connect(
                 audit.on_user_m2m_changed, sender=through, dispatch_uid=f"audit-{through.__name__}"
             )
+
+        # Who belongs where decides what figures a user sees (ctportal.figures_cache); a
+        # sign-in's audit row and a token's use move none.
+        from ctportal import figures_cache
+
+        figures_cache.watch(self, except_models=("SecurityEvent", "ApiToken"))

@@ -10,3 +10,9 @@ class ProjectsConfig(AppConfig):
         from projects.models import Expenditure
 
         row_counts.keep(Expenditure)
+
+        # Dashboards and summaries kept in the cache are computed again after any write
+        # to this app's rows (ctportal.figures_cache).
+        from ctportal import figures_cache
+
+        figures_cache.watch(self)

@@ -16,3 +16,9 @@ class WorkplansConfig(AppConfig):
 
         row_counts.keep(Activity)
         row_counts.keep(ProgressUpdate)
+
+        # Dashboards and summaries kept in the cache are computed again after any write
+        # to this app's rows (ctportal.figures_cache).
+        from ctportal import figures_cache
+
+        figures_cache.watch(self)
