@@ -366,11 +366,7 @@ class VerifiedProgress(models.Model):
     viewers that sees different updates (one row per lineage and quarter each), kept by
     services.progress_latest (issue 14): `update` from `quarter` until `until_quarter`."""
 
-    # Written only with the rows it sums, or by a rebuild that says so itself: it needs
-    # no figures-cache signal of its own (ctportal.figures_cache), which would cost its
-    # deletes Django's fast path.
-    KEPT_FROM_OTHER_ROWS = True
-
+    KEPT_FROM_OTHER_ROWS = True  # so no figures-cache signal of its own (figures_cache.watch)
     lineage = models.UUIDField()
     quarter = models.PositiveSmallIntegerField()
     until_quarter = models.PositiveSmallIntegerField(null=True, blank=True)
