@@ -1,6 +1,7 @@
 """Getting around: home tiles lead to the lists they count, the menu marks the section a
 page belongs to, the favicon, the sign-in page's sentence, and plurals."""
 
+import copy
 import datetime
 import re
 from decimal import Decimal
@@ -15,6 +16,7 @@ from lxml import html
 from organisations.models import Organisation, Role
 from projects.models import Project
 from reports.documents.formats import counted
+from tests.conftest import built_per_module
 from tests.factories import (
     ActivityFactory,
     AllocationFactory,
@@ -36,8 +38,7 @@ from workplans.models import ProgressUpdate, WorkplanVersion
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
+def _build_world():
     """Two donors' money, an approved and a submitted workplan, progress in several
     states and two EWG meetings: every tile has something to count."""
     donor, other = DonorFactory(short_name="DNR"), DonorFactory(short_name="OTH")
@@ -89,6 +90,15 @@ def world():
         },
         "latest_meeting": latest,
     }
+
+
+world_built = built_per_module(_build_world, name="world_built")
+
+
+@pytest.fixture
+def world(world_built, db):
+    """_build_world's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)
 
 
 def _number(pattern: str, text: str) -> int:

@@ -4,11 +4,13 @@ Objects a role may not see are a 404 (never a hint that they exist); actions it 
 take are a 403; anonymous users are sent to sign in.
 """
 
+import copy
 from decimal import Decimal
 
 import pytest
 
 from organisations.models import Role
+from tests.conftest import built_per_module
 from tests.factories import (
     ActivityFactory,
     ActivityTargetFactory,
@@ -37,8 +39,7 @@ ROLES = [
 ]
 
 
-@pytest.fixture
-def world(db):
+def _build_world():
     sp = SubProgrammeFactory()
     other_sp = SubProgrammeFactory(code="SP-I", title="Illicit trafficking")
     lead = OrganisationFactory(short_name="NACTA")
@@ -90,6 +91,15 @@ def world(db):
         "admin": "/admin/",
     }
     return users, urls
+
+
+world_built = built_per_module(_build_world, name="world_built")
+
+
+@pytest.fixture
+def world(world_built, db):
+    """_build_world's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)
 
 
 # Expected status per page, for each role in ROLES order.

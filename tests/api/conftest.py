@@ -1,3 +1,4 @@
+import copy
 import itertools
 
 import pytest
@@ -6,6 +7,7 @@ from rest_framework.test import APIClient
 
 from organisations.tokens import api_token_create
 from tests.api.world import build_world
+from tests.conftest import built_per_module
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +58,10 @@ RESOURCES = [
 ]
 
 
+world_built = built_per_module(build_world, name="world_built")
+
+
 @pytest.fixture
-def world(db):
-    return build_world()
+def world(world_built, db):
+    """The world of tests/api/world.py, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)

@@ -11,13 +11,7 @@ from django.http import StreamingHttpResponse
 from organisations.models import Role
 from tests.api.conftest import client_for
 from tests.api.test_schema import RESOURCES
-from tests.api.world import build_world
 from tests.factories import DisbursementFactory, FundingAgreementFactory, user_with_role
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _shape(response, status: int) -> dict:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.api.conftest import client_for
 from tests.api.permissions_matrix_support import _by_role, _expected_code
-from tests.api.world import ROLES, build_world
+from tests.api.world import ROLES
 
 PROGRAMME_WIDE = ("manager", "ewg", "administrator")
 
@@ -143,11 +143,6 @@ AGGREGATES = {
     "progress/summary/": _by_role(200),
     "progress/summary/?group_by=status": _by_role(200),
 }
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def _names_to_ids(world, names) -> list[int]:

@@ -16,14 +16,8 @@ from projects.models import Expenditure
 from reports.models import Report
 from tests.api.conftest import client_for
 from tests.api.permissions_matrix_support import _by_role, _expected_code
-from tests.api.world import ROLES, build_world
+from tests.api.world import ROLES
 from workplans.models import Activity, ProgressUpdate
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
 
 # --- Writes -------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+import copy
 import datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -6,6 +7,7 @@ import pytest
 
 from donors.models import Allocation, Disbursement, FundingAgreement
 from organisations.models import Role
+from tests.conftest import built_per_module
 from tests.factories import (
     AllocationFactory,
     DisbursementFactory,
@@ -22,8 +24,7 @@ D = Decimal
 day = datetime.date
 
 
-@pytest.fixture
-def money(db):
+def _build_money() -> SimpleNamespace:
     """Two donors' agreements, as the managers' pages find them.
 
     EU-CT-001: EUR 1,000,000 (1 Feb 2023 - 31 Dec 2025, signed at 1.08), EUR 600,000
@@ -72,6 +73,15 @@ def money(db):
         eu_viewer=user_with_role(Role.DONOR_VIEWER, eu, username="eu_viewer"),
         japan_viewer=user_with_role(Role.DONOR_VIEWER, japan, username="japan_viewer"),
     )
+
+
+money_built = built_per_module(_build_money, name="money_built")
+
+
+@pytest.fixture
+def money(money_built, db):
+    """_build_money's agreements, built once per module (built_per_module)."""
+    return copy.deepcopy(money_built)
 
 
 def money_state() -> dict:

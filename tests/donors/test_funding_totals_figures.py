@@ -4,6 +4,7 @@ the allocation and agreement drill-downs, as a manager and as a donor, over peri
 whole months, periods that cut months, and as-at days inside a month; with the same
 number of queries. The agreement rows are also checked against sums computed here."""
 
+import copy
 import datetime
 import random
 from dataclasses import replace
@@ -32,6 +33,7 @@ from donors.selectors_funding.rows import GROUP_BYS, round_money
 from donors.services.totals import year_of
 from organisations.models import Organisation, Role
 from projects.models import Project
+from tests.conftest import built_per_module
 from tests.donors.test_funding_totals import build_programme, run_writes
 from tests.factories import ProvinceFactory, user_with_role
 
@@ -52,8 +54,7 @@ PERIODS = [
 ]
 
 
-@pytest.fixture
-def programme(db):
+def _build_programme():
     rng = random.Random(21)
     world = build_programme(rng)
     run_writes(rng, world, 250)
@@ -68,6 +69,15 @@ def programme(db):
         "manager": user_with_role(Role.PROGRAMME_MANAGER),
         "donor": user_with_role(Role.DONOR_VIEWER, organisation=donor),
     }
+
+
+programme_built = built_per_module(_build_programme, name="programme_built")
+
+
+@pytest.fixture
+def programme(programme_built, db):
+    """_build_programme's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(programme_built)
 
 
 def _figures(user, filters, today) -> list:

@@ -1,6 +1,8 @@
 """GET /api/v1/iati/activities.xml, /api/v1/iati/readiness/ and the IATI pages: every role
 exports exactly the projects it may see, with the project list's filters."""
 
+import copy
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,6 +11,7 @@ from lxml import html
 from reports.iati import validation
 from tests.api.conftest import client_for
 from tests.api.world import ROLES, build_world
+from tests.conftest import built_per_module
 from tests.factories import (
     AllocationFactory,
     BudgetLineFactory,
@@ -39,9 +42,12 @@ EXPORTS = {
 }
 
 
+world_built = built_per_module(build_world, name="world_built")
+
+
 @pytest.fixture
-def world(db):
-    return build_world()
+def world(world_built, db):
+    return copy.deepcopy(world_built)
 
 
 def _codes(content: bytes) -> list[str]:

@@ -1,11 +1,13 @@
 """Fixtures shared by the tests/projects test modules."""
 
+import copy
 import datetime
 from decimal import Decimal
 
 import pytest
 
 from projects.models import Project
+from tests.conftest import built_per_module
 from tests.factories import (
     AllocationFactory,
     BudgetLineFactory,
@@ -33,8 +35,7 @@ def manager_client(client, manager):
     return client
 
 
-@pytest.fixture
-def world(db):
+def _build_world() -> dict:
     """Three projects: P1 funded by donors A (EUR) and B (two USD agreements) with
     counterpart CTD-PB in Punjab; P2 funded by B only; P3 unfunded and pipeline."""
     punjab = ProvinceFactory(code="PK-PB", name="Punjab")
@@ -109,3 +110,12 @@ def world(db):
         "sp1": sp1,
         "sp4": sp4,
     }
+
+
+world_built = built_per_module(_build_world, name="world_built")
+
+
+@pytest.fixture
+def world(world_built, db):
+    """_build_world's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)
