@@ -1,6 +1,7 @@
 """The API for harvesting scripts: IATI identifiers and funders on projects, every id a
 project names resolvable, ?modified_since= on every list, ETag/Last-Modified and 304."""
 
+import copy
 import datetime
 from decimal import Decimal
 
@@ -13,11 +14,11 @@ from donors.services import allocation_create, allocation_delete, allocation_upd
 from projects.models import NapArea, Province
 from tests.api.conftest import client_for
 from tests.api.world import ROLES, build_world
+from tests.conftest import built_per_module
 from tests.factories import AllocationFactory, FundingAgreementFactory
 
 
-@pytest.fixture
-def world(db):
+def _build_world():
     world = build_world()
     # Project A is co-funded: Japan's 500,000 (world) and the EU's 200,000 USD.
     agreement = FundingAgreementFactory(donor=world.donor_b, reference="AGR-B2")
@@ -25,6 +26,15 @@ def world(db):
     world.project_a.nap_areas.add(NapArea.objects.create(version="2021", number=4, title="X"))
     world.project_a.provinces.add(Province.objects.get_or_create(code="PK-PB")[0])
     return world
+
+
+world_built = built_per_module(_build_world, name="world_built")
+
+
+@pytest.fixture
+def world(world_built, db):
+    """_build_world's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)
 
 
 def _project(client, code: str) -> dict:

@@ -3,6 +3,7 @@ them; a project (or anything under it) a user may not see is a 404, one they may
 not change a 403; anonymous users are sent to sign in. Every forbidden POST carries valid
 data, and writes nothing."""
 
+import copy
 import datetime
 import io
 from decimal import Decimal
@@ -21,6 +22,7 @@ from projects.models import (
     Output,
     Project,
 )
+from tests.conftest import built_per_module
 from tests.factories import (
     AllocationFactory,
     BudgetLineFactory,
@@ -55,8 +57,7 @@ PROJECT_PAGE = (302, 200, 403, 403, 404, 403, 404, 403)
 PROGRAMME_PAGE = (302, 200, 403, 403, 403, 403, 403, 403)
 
 
-@pytest.fixture
-def world(db):
+def _build_world():
     sp = SubProgrammeFactory()
     lead = OrganisationFactory(short_name="NACTA")
     donor = DonorFactory(short_name="Japan")
@@ -90,6 +91,15 @@ def world(db):
         "expenditure": expenditure,
         "rate": rate,
     }
+
+
+world_built = built_per_module(_build_world, name="world_built")
+
+
+@pytest.fixture
+def world(world_built, db):
+    """_build_world's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)
 
 
 def pages(w) -> dict[str, tuple[str, tuple[int, ...]]]:

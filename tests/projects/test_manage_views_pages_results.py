@@ -2,6 +2,7 @@
 what a manager saves lands exactly as typed; what a service refuses shows on its field in
 the page and writes nothing; the project list sorts by its columns."""
 
+import copy
 import re
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from organisations.models import Organisation, Role
 from projects.models import Indicator, Outcome, Output, Project
+from tests.conftest import built_per_module
 from tests.factories import (
     ActivityFactory,
     AllocationFactory,
@@ -30,8 +32,7 @@ from tests.factories import (
 from tests.projects.manage_views_support import errors_of
 
 
-@pytest.fixture
-def world(db):
+def _build_world():
     sp4 = SubProgrammeFactory(code="SP-IV")
     return {
         "sp4": sp4,
@@ -44,6 +45,15 @@ def world(db):
         # 1 Jul 2022 - 30 Jun 2025
         "project": ProjectFactory(code="P1", title="Prosecutors", sub_programme=sp4),
     }
+
+
+world_built = built_per_module(_build_world, name="world_built")
+
+
+@pytest.fixture
+def world(world_built, db):
+    """_build_world's rows, built once per module (built_per_module)."""
+    return copy.deepcopy(world_built)
 
 
 @pytest.fixture
