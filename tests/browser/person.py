@@ -131,6 +131,7 @@ _GEOMETRY_JS = """
 _FULL_PAGE_SIZE_JS = """
 () => {
   const body = document.body, root = document.documentElement;
+  if (!body || !root) return null;
   return {
     width: Math.max(body.scrollWidth, root.scrollWidth, body.offsetWidth, root.offsetWidth,
       body.clientWidth, root.clientWidth),
@@ -305,7 +306,10 @@ def _full_page_png(page: Page, path: Path) -> None:
     measures it, the same pixels but for a focused field's text cursor, which Playwright
     hides), asked of Chromium directly with its encoder set for speed: half the time, and
     the browser tests take hundreds. The files are about a quarter larger."""
-    size = page.evaluate(_FULL_PAGE_SIZE_JS)
+    # After a click that navigates, the new page may still be loading: wait for it, and
+    # measure only once it has a body (Playwright's screenshot waits for that too).
+    page.wait_for_load_state()
+    size = page.wait_for_function(_FULL_PAGE_SIZE_JS).json_value()
     session = page.context.new_cdp_session(page)
     try:
         shot = session.send(

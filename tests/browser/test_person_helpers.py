@@ -2,7 +2,12 @@
 off-screen, clipped by its container, covered, too small, disabled or unlabelled; a page
 with a serious axe-core violation. Each failure has its working counterpart."""
 
+import http.server
+import threading
+import time
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.person import (
     SCREENSHOT_DIR,
@@ -212,3 +217,40 @@ def test_assert_accessible_still_runs_under_a_strict_content_security_policy(bla
     )
     message = failure_of(lambda: assert_accessible(blank, "strict-csp"))
     assert "label [critical] Form elements must have labels: #nolabel" in message
+
+
+@pytest.fixture
+def slow_page_url():
+    """A page whose head arrives at once and whose body a second later, as a busy server's
+    answer to a form may: the browser has started showing it before it has a body."""
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(b'<!doctype html><html lang="en"><head><title>Slow</title>')
+            self.wfile.flush()
+            time.sleep(1)
+            self.wfile.write(b"</head><body><main><h1>Arrived</h1></main></body></html>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_assert_accessible_right_after_a_click_waits_for_the_page_it_opens(blank, slow_page_url):
+    show(blank, f'<a href="{slow_page_url}">Open the slow page</a>')
+    click_visible(blank, "Open the slow page", role="link")
+    assert_accessible(blank, "slow-page")
+    folder = SCREENSHOT_DIR / _test_folder()
+    assert sorted(p.name for p in folder.glob("*.png")) == [
+        "01-slow-page-1366.png",
+        "02-slow-page-390.png",
+    ]
+    expect(blank.get_by_role("heading", name="Arrived")).to_be_visible(timeout=SHORT)
