@@ -11,9 +11,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('organisations', '0001_initial'),
         ('projects', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -38,6 +38,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['donor__short_name', 'reference'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='agreement_amount_gt_0'), models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='agreement_period_ordered')],
             },
         ),
         migrations.CreateModel(
@@ -59,6 +60,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['agreement', 'planned_date', 'id'],
+                'indexes': [models.Index(fields=['agreement', 'planned_date'], name='donors_disb_agreeme_04061d_idx'), models.Index(fields=['received_date'], name='donors_disb_receive_073764_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('planned_amount__gt', 0)), name='disbursement_planned_gt_0'), models.CheckConstraint(condition=models.Q(models.Q(('received_amount__isnull', True), ('received_date__isnull', True)), models.Q(('received_amount__gt', 0), ('received_date__isnull', False)), _connector='OR'), name='disbursement_received_pair')],
             },
         ),
         migrations.CreateModel(
@@ -75,6 +78,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['agreement', 'project__code'],
+                'constraints': [models.UniqueConstraint(fields=('agreement', 'project'), name='uniq_allocation'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='allocation_amount_gt_0')],
             },
         ),
         migrations.CreateModel(
@@ -163,37 +167,5 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='agreement_amount_gt_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='fundingagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='agreement_period_ordered'),
-        ),
-        migrations.AddIndex(
-            model_name='disbursement',
-            index=models.Index(fields=['agreement', 'planned_date'], name='donors_disb_agreeme_04061d_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='disbursement',
-            index=models.Index(fields=['received_date'], name='donors_disb_receive_073764_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursement',
-            constraint=models.CheckConstraint(condition=models.Q(('planned_amount__gt', 0)), name='disbursement_planned_gt_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='disbursement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('received_amount__isnull', True), ('received_date__isnull', True)), models.Q(('received_amount__gt', 0), ('received_date__isnull', False)), _connector='OR'), name='disbursement_received_pair'),
-        ),
-        migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.UniqueConstraint(fields=('agreement', 'project'), name='uniq_allocation'),
-        ),
-        migrations.AddConstraint(
-            model_name='allocation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='allocation_amount_gt_0'),
         ),
     ]

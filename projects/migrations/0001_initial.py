@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('organisations', '0001_initial'),
     ]
 
     operations = [
@@ -30,19 +30,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-start_date'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Outcome',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=20)),
-                ('title', models.CharField(max_length=400)),
-            ],
-            options={
-                'ordering': ['sub_programme', 'code'],
             },
         ),
         migrations.CreateModel(
@@ -96,6 +83,34 @@ class Migration(migrations.Migration):
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
+            name='NapArea',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.CharField(max_length=10)),
+                ('number', models.PositiveSmallIntegerField()),
+                ('title', models.CharField(max_length=200)),
+            ],
+            options={
+                'ordering': ['version', 'number'],
+                'constraints': [models.UniqueConstraint(fields=('version', 'number'), name='uniq_nap_area_number')],
+            },
+        ),
+        migrations.CreateModel(
+            name='SubProgramme',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('code', models.CharField(help_text='e.g. SP-IV', max_length=20)),
+                ('title', models.CharField(max_length=250)),
+                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sub_programmes', to='projects.countryprogramme')),
+            ],
+            options={
+                'ordering': ['programme__code', 'code'],
+                'constraints': [models.UniqueConstraint(fields=('programme', 'code'), name='uniq_sub_programme_code')],
+            },
+        ),
+        migrations.CreateModel(
             name='HistoricalProject',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
@@ -114,6 +129,7 @@ class Migration(migrations.Migration):
                 ('history_change_reason', models.TextField(null=True)),
                 ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
                 ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('sub_programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.subprogramme')),
             ],
             options={
                 'verbose_name': 'historical project',
@@ -124,16 +140,43 @@ class Migration(migrations.Migration):
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='NapArea',
+            name='Project',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=10)),
-                ('number', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('code', models.CharField(max_length=30, unique=True)),
+                ('title', models.CharField(max_length=250)),
+                ('description', models.TextField(blank=True)),
+                ('start_date', models.DateField()),
+                ('end_date', models.DateField()),
+                ('status', models.CharField(choices=[('1', 'Pipeline/identification'), ('2', 'Implementation'), ('3', 'Finalisation'), ('4', 'Closed'), ('5', 'Cancelled'), ('6', 'Suspended')], default='2', max_length=2)),
+                ('dac_sector', models.CharField(blank=True, max_length=5)),
+                ('notes', models.TextField(blank=True)),
+                ('counterparts', models.ManyToManyField(blank=True, related_name='counterpart_projects', to='organisations.organisation')),
+                ('nap_areas', models.ManyToManyField(blank=True, related_name='projects', to='projects.naparea')),
+                ('provinces', models.ManyToManyField(blank=True, related_name='projects', to='projects.province')),
+                ('sub_programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='projects.subprogramme')),
             ],
             options={
-                'ordering': ['version', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('version', 'number'), name='uniq_nap_area_number')],
+                'ordering': ['code'],
+                'indexes': [models.Index(fields=['sub_programme', 'status'], name='projects_pr_sub_pro_f610fb_idx')],
+            },
+        ),
+        migrations.CreateModel(
+            name='Outcome',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('code', models.CharField(max_length=20)),
+                ('title', models.CharField(max_length=400)),
+                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='projects.project')),
+                ('sub_programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outcomes', to='projects.subprogramme')),
+            ],
+            options={
+                'ordering': ['sub_programme', 'code'],
+                'constraints': [models.UniqueConstraint(fields=('sub_programme', 'project', 'code'), name='uniq_outcome_code')],
             },
         ),
         migrations.CreateModel(
@@ -148,6 +191,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['outcome__code', 'code'],
+                'constraints': [models.UniqueConstraint(fields=('outcome', 'code'), name='uniq_output_code')],
             },
         ),
         migrations.CreateModel(
@@ -167,6 +211,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['output__code', 'code'],
+                'constraints': [models.UniqueConstraint(fields=('output', 'code'), name='uniq_indicator_code')],
             },
         ),
         migrations.CreateModel(
@@ -196,33 +241,6 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='Project',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=30, unique=True)),
-                ('title', models.CharField(max_length=250)),
-                ('description', models.TextField(blank=True)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('status', models.CharField(choices=[('1', 'Pipeline/identification'), ('2', 'Implementation'), ('3', 'Finalisation'), ('4', 'Closed'), ('5', 'Cancelled'), ('6', 'Suspended')], default='2', max_length=2)),
-                ('dac_sector', models.CharField(blank=True, max_length=5)),
-                ('notes', models.TextField(blank=True)),
-                ('counterparts', models.ManyToManyField(blank=True, related_name='counterpart_projects', to='organisations.organisation')),
-                ('nap_areas', models.ManyToManyField(blank=True, related_name='projects', to='projects.naparea')),
-                ('provinces', models.ManyToManyField(blank=True, related_name='projects', to='projects.province')),
-            ],
-            options={
-                'ordering': ['code'],
-            },
-        ),
-        migrations.AddField(
-            model_name='outcome',
-            name='project',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='projects.project'),
         ),
         migrations.CreateModel(
             name='HistoricalProject_nap_areas',
@@ -322,6 +340,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-spent_on', '-id'],
+                'indexes': [models.Index(fields=['project', 'spent_on'], name='projects_ex_project_513414_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='expenditure_amount_gt_0')],
             },
         ),
         migrations.CreateModel(
@@ -338,6 +358,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['project', 'year', 'category'],
+                'constraints': [models.UniqueConstraint(fields=('project', 'category', 'year'), name='uniq_budget_line'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='budget_line_amount_gte_0')],
             },
         ),
         migrations.CreateModel(
@@ -353,70 +374,5 @@ class Migration(migrations.Migration):
                 'verbose_name': 'HistoricalProject_provinces',
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='SubProgramme',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(help_text='e.g. SP-IV', max_length=20)),
-                ('title', models.CharField(max_length=250)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sub_programmes', to='projects.countryprogramme')),
-            ],
-            options={
-                'ordering': ['programme__code', 'code'],
-            },
-        ),
-        migrations.AddField(
-            model_name='project',
-            name='sub_programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='projects.subprogramme'),
-        ),
-        migrations.AddField(
-            model_name='outcome',
-            name='sub_programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outcomes', to='projects.subprogramme'),
-        ),
-        migrations.AddField(
-            model_name='historicalproject',
-            name='sub_programme',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.subprogramme'),
-        ),
-        migrations.AddConstraint(
-            model_name='output',
-            constraint=models.UniqueConstraint(fields=('outcome', 'code'), name='uniq_output_code'),
-        ),
-        migrations.AddConstraint(
-            model_name='indicator',
-            constraint=models.UniqueConstraint(fields=('output', 'code'), name='uniq_indicator_code'),
-        ),
-        migrations.AddIndex(
-            model_name='expenditure',
-            index=models.Index(fields=['project', 'spent_on'], name='projects_ex_project_513414_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='expenditure',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='expenditure_amount_gt_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.UniqueConstraint(fields=('project', 'category', 'year'), name='uniq_budget_line'),
-        ),
-        migrations.AddConstraint(
-            model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='budget_line_amount_gte_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='subprogramme',
-            constraint=models.UniqueConstraint(fields=('programme', 'code'), name='uniq_sub_programme_code'),
-        ),
-        migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['sub_programme', 'status'], name='projects_pr_sub_pro_f610fb_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='outcome',
-            constraint=models.UniqueConstraint(fields=('sub_programme', 'project', 'code'), name='uniq_outcome_code'),
         ),
     ]

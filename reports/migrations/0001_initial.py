@@ -12,9 +12,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('organisations', '0002_api_token'),
         ('workplans', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -80,6 +80,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-period_end', 'kind', '-requested_at', '-pk'],
+                'indexes': [models.Index(fields=['status', 'kind'], name='reports_rep_status_86f532_idx')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('donor__isnull', True), ('workplan__isnull', True)), fields=('kind', 'period_start', 'period_end'), name='uniq_report_overall_period'), models.UniqueConstraint(condition=models.Q(('donor__isnull', False)), fields=('kind', 'donor', 'period_start', 'period_end'), name='uniq_report_donor_period'), models.UniqueConstraint(condition=models.Q(('workplan__isnull', False)), fields=('kind', 'workplan', 'period_start', 'period_end'), name='uniq_report_workplan_period'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'disbursement'), ('workplan__isnull', True)), models.Q(('donor__isnull', True), ('kind', 'progress'), ('quarter__isnull', False), ('workplan__isnull', False)), _connector='OR'), name='report_scope_matches_kind'), models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='report_period_ordered'), models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='report_progress_lte_100')],
             },
         ),
         migrations.CreateModel(
@@ -96,6 +98,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name_plural': 'report deliveries',
                 'ordering': ['-created_at'],
+                'constraints': [models.UniqueConstraint(fields=('report', 'user', 'generation'), name='uniq_report_delivery')],
             },
         ),
         migrations.CreateModel(
@@ -108,6 +111,9 @@ class Migration(migrations.Migration):
                 ('donor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
                 ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='reports.report')),
             ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('report', 'donor', 'token'), name='uniq_report_section')],
+            },
         ),
         migrations.CreateModel(
             name='Subscription',
@@ -119,46 +125,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['user__username', 'kind'],
+                'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='uniq_report_subscription')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['status', 'kind'], name='reports_rep_status_86f532_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('donor__isnull', True), ('workplan__isnull', True)), fields=('kind', 'period_start', 'period_end'), name='uniq_report_overall_period'),
-        ),
-        migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('donor__isnull', False)), fields=('kind', 'donor', 'period_start', 'period_end'), name='uniq_report_donor_period'),
-        ),
-        migrations.AddConstraint(
-            model_name='report',
-            constraint=models.UniqueConstraint(condition=models.Q(('workplan__isnull', False)), fields=('kind', 'workplan', 'period_start', 'period_end'), name='uniq_report_workplan_period'),
-        ),
-        migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'disbursement'), ('workplan__isnull', True)), models.Q(('donor__isnull', True), ('kind', 'progress'), ('quarter__isnull', False), ('workplan__isnull', False)), _connector='OR'), name='report_scope_matches_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='report_period_ordered'),
-        ),
-        migrations.AddConstraint(
-            model_name='report',
-            constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='report_progress_lte_100'),
-        ),
-        migrations.AddConstraint(
-            model_name='reportdelivery',
-            constraint=models.UniqueConstraint(fields=('report', 'user', 'generation'), name='uniq_report_delivery'),
-        ),
-        migrations.AddConstraint(
-            model_name='reportsection',
-            constraint=models.UniqueConstraint(fields=('report', 'donor', 'token'), name='uniq_report_section'),
-        ),
-        migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(fields=('user', 'kind'), name='uniq_report_subscription'),
         ),
     ]

@@ -12,12 +12,128 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('organisations', '0001_initial'),
         ('projects', '0001_initial'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='EwgMeeting',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('date', models.DateField()),
+                ('venue', models.CharField(max_length=200)),
+                ('chair', models.CharField(max_length=200)),
+                ('notes', models.TextField(blank=True)),
+                ('chair_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
+                ('sub_programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ewg_meetings', to='projects.subprogramme')),
+            ],
+            options={
+                'ordering': ['-date'],
+            },
+        ),
+        migrations.CreateModel(
+            name='HistoricalEwgMeeting',
+            fields=[
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('created_at', models.DateTimeField(blank=True, editable=False)),
+                ('updated_at', models.DateTimeField(blank=True, editable=False)),
+                ('date', models.DateField()),
+                ('venue', models.CharField(max_length=200)),
+                ('chair', models.CharField(max_length=200)),
+                ('notes', models.TextField(blank=True)),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('chair_organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='organisations.organisation')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('sub_programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.subprogramme')),
+            ],
+            options={
+                'verbose_name': 'historical ewg meeting',
+                'verbose_name_plural': 'historical ewg meetings',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name='HistoricalWorkplan',
+            fields=[
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('created_at', models.DateTimeField(blank=True, editable=False)),
+                ('updated_at', models.DateTimeField(blank=True, editable=False)),
+                ('code', models.CharField(db_index=True, max_length=40)),
+                ('title', models.CharField(max_length=250)),
+                ('period_start', models.DateField(help_text='First day of the first quarter.')),
+                ('period_end', models.DateField(help_text='Last day of the last quarter.')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.TextField(null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('sub_programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.subprogramme')),
+            ],
+            options={
+                'verbose_name': 'historical workplan',
+                'verbose_name_plural': 'historical workplans',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name='MeetingDocument',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=200)),
+                ('file', models.FileField(upload_to='meetings/%Y/')),
+                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
+                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='workplans.ewgmeeting')),
+            ],
+        ),
+        migrations.CreateModel(
+            name='Workplan',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('code', models.CharField(max_length=40, unique=True)),
+                ('title', models.CharField(max_length=250)),
+                ('period_start', models.DateField(help_text='First day of the first quarter.')),
+                ('period_end', models.DateField(help_text='Last day of the last quarter.')),
+                ('sub_programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='workplans', to='projects.subprogramme')),
+            ],
+            options={
+                'ordering': ['-period_start', 'code'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('period_end__gt', models.F('period_start'))), name='workplan_period_ordered')],
+            },
+        ),
+        migrations.CreateModel(
+            name='WorkplanVersion',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('number', models.PositiveSmallIntegerField()),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for approval'), ('returned', 'Returned with comments'), ('approved', 'Approved'), ('superseded', 'Superseded')], default='draft', max_length=12)),
+                ('submitted_at', models.DateTimeField(blank=True, null=True)),
+                ('approved_at', models.DateTimeField(blank=True, null=True)),
+                ('review_comment', models.TextField(blank=True)),
+                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='workplans.workplanversion')),
+                ('decided_by_meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='versions_decided', to='workplans.ewgmeeting')),
+                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('workplan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='workplans.workplan')),
+            ],
+            options={
+                'ordering': ['workplan', '-number'],
+                'constraints': [models.UniqueConstraint(fields=('workplan', 'number'), name='uniq_version_number'), models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'returned'])), fields=('workplan',), name='one_open_version_per_workplan'), models.UniqueConstraint(condition=models.Q(('status', 'approved')), fields=('workplan',), name='one_approved_version_per_workplan')],
+            },
+        ),
         migrations.CreateModel(
             name='Activity',
             fields=[
@@ -34,27 +150,13 @@ class Migration(migrations.Migration):
                 ('output', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='projects.output')),
                 ('project', models.ForeignKey(blank=True, help_text='The project whose funds pay for it, where one does.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='projects.project')),
                 ('provinces', models.ManyToManyField(blank=True, related_name='activities', to='projects.province')),
+                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='workplans.workplanversion')),
             ],
             options={
                 'verbose_name_plural': 'activities',
                 'ordering': ['version', 'code'],
-            },
-        ),
-        migrations.CreateModel(
-            name='EwgMeeting',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('date', models.DateField()),
-                ('venue', models.CharField(max_length=200)),
-                ('chair', models.CharField(max_length=200)),
-                ('notes', models.TextField(blank=True)),
-                ('chair_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='organisations.organisation')),
-                ('sub_programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ewg_meetings', to='projects.subprogramme')),
-            ],
-            options={
-                'ordering': ['-date'],
+                'indexes': [models.Index(fields=['lead_counterpart', 'version'], name='workplans_a_lead_co_9adcf4_idx')],
+                'constraints': [models.UniqueConstraint(fields=('version', 'code'), name='uniq_activity_code'), models.UniqueConstraint(fields=('version', 'lineage'), name='uniq_activity_lineage')],
             },
         ),
         migrations.CreateModel(
@@ -77,6 +179,7 @@ class Migration(migrations.Migration):
                 ('lead_counterpart', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='organisations.organisation')),
                 ('output', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.output')),
                 ('project', models.ForeignKey(blank=True, db_constraint=False, help_text='The project whose funds pay for it, where one does.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.project')),
+                ('version', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='workplans.workplanversion')),
             ],
             options={
                 'verbose_name': 'historical activity',
@@ -123,32 +226,6 @@ class Migration(migrations.Migration):
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalEwgMeeting',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('date', models.DateField()),
-                ('venue', models.CharField(max_length=200)),
-                ('chair', models.CharField(max_length=200)),
-                ('notes', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('chair_organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='organisations.organisation')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sub_programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.subprogramme')),
-            ],
-            options={
-                'verbose_name': 'historical ewg meeting',
-                'verbose_name_plural': 'historical ewg meetings',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
             name='HistoricalProgressUpdate',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
@@ -182,41 +259,6 @@ class Migration(migrations.Migration):
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalWorkplan',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('code', models.CharField(db_index=True, max_length=40)),
-                ('title', models.CharField(max_length=250)),
-                ('period_start', models.DateField(help_text='First day of the first quarter.')),
-                ('period_end', models.DateField(help_text='Last day of the last quarter.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.TextField(null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sub_programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='projects.subprogramme')),
-            ],
-            options={
-                'verbose_name': 'historical workplan',
-                'verbose_name_plural': 'historical workplans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='MeetingDocument',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('file', models.FileField(upload_to='meetings/%Y/')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='workplans.ewgmeeting')),
-            ],
-        ),
-        migrations.CreateModel(
             name='ProgressUpdate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -238,6 +280,8 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['activity', 'quarter'],
+                'indexes': [models.Index(fields=['state', 'quarter'], name='workplans_p_state_ba9b3f_idx')],
+                'constraints': [models.UniqueConstraint(fields=('activity', 'quarter'), name='uniq_update_quarter'), models.CheckConstraint(condition=models.Q(('percent_complete__lte', 100)), name='percent_lte_100')],
             },
         ),
         migrations.CreateModel(
@@ -306,42 +350,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['update', 'indicator', 'sex', 'province'],
-            },
-        ),
-        migrations.CreateModel(
-            name='Workplan',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('title', models.CharField(max_length=250)),
-                ('period_start', models.DateField(help_text='First day of the first quarter.')),
-                ('period_end', models.DateField(help_text='Last day of the last quarter.')),
-                ('sub_programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='workplans', to='projects.subprogramme')),
-            ],
-            options={
-                'ordering': ['-period_start', 'code'],
-            },
-        ),
-        migrations.CreateModel(
-            name='WorkplanVersion',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('number', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for approval'), ('returned', 'Returned with comments'), ('approved', 'Approved'), ('superseded', 'Superseded')], default='draft', max_length=12)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('review_comment', models.TextField(blank=True)),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='revisions', to='workplans.workplanversion')),
-                ('decided_by_meeting', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='versions_decided', to='workplans.ewgmeeting')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('workplan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='workplans.workplan')),
-            ],
-            options={
-                'ordering': ['workplan', '-number'],
+                'constraints': [models.UniqueConstraint(fields=('update', 'indicator', 'sex', 'province'), name='uniq_achieved_value', nulls_distinct=False), models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='achieved_value_gte_0')],
             },
         ),
         migrations.CreateModel(
@@ -372,16 +381,6 @@ class Migration(migrations.Migration):
                 'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.AddField(
-            model_name='historicalactivity',
-            name='version',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='workplans.workplanversion'),
-        ),
-        migrations.AddField(
-            model_name='activity',
-            name='version',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='workplans.workplanversion'),
         ),
         migrations.CreateModel(
             name='ActivityTarget',
@@ -423,53 +422,5 @@ class Migration(migrations.Migration):
                 'ordering': ['mode', 'organisation__short_name'],
                 'constraints': [models.UniqueConstraint(fields=('meeting', 'organisation'), name='uniq_attendance')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='progressupdate',
-            index=models.Index(fields=['state', 'quarter'], name='workplans_p_state_ba9b3f_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.UniqueConstraint(fields=('activity', 'quarter'), name='uniq_update_quarter'),
-        ),
-        migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('percent_complete__lte', 100)), name='percent_lte_100'),
-        ),
-        migrations.AddConstraint(
-            model_name='achievedvalue',
-            constraint=models.UniqueConstraint(fields=('update', 'indicator', 'sex', 'province'), name='uniq_achieved_value', nulls_distinct=False),
-        ),
-        migrations.AddConstraint(
-            model_name='achievedvalue',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='achieved_value_gte_0'),
-        ),
-        migrations.AddConstraint(
-            model_name='workplan',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gt', models.F('period_start'))), name='workplan_period_ordered'),
-        ),
-        migrations.AddConstraint(
-            model_name='workplanversion',
-            constraint=models.UniqueConstraint(fields=('workplan', 'number'), name='uniq_version_number'),
-        ),
-        migrations.AddConstraint(
-            model_name='workplanversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'submitted', 'returned'])), fields=('workplan',), name='one_open_version_per_workplan'),
-        ),
-        migrations.AddConstraint(
-            model_name='workplanversion',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'approved')), fields=('workplan',), name='one_approved_version_per_workplan'),
-        ),
-        migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['lead_counterpart', 'version'], name='workplans_a_lead_co_9adcf4_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.UniqueConstraint(fields=('version', 'code'), name='uniq_activity_code'),
-        ),
-        migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.UniqueConstraint(fields=('version', 'lineage'), name='uniq_activity_lineage'),
         ),
     ]
