@@ -284,9 +284,28 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def migrated_rows_put_back() -> None:
-    """Empty every table and write back the rows the migrations left, with their keys."""
+    """Empty the tables that hold rows after pytest-django's flush (those its post_migrate
+    filled again: content types and permissions, under new keys) and write back the rows
+    the migrations left, with their keys. Deleting the few rows is far cheaper than a second
+    flush: on PostgreSQL, truncating every table again took most of a second."""
     if connection.settings_dict["NAME"] != _migrated[0].database:
         raise RuntimeError("The rows were copied from another database.")
-    call_command("flush", verbosity=0, interactive=False, inhibit_post_migrate=True)
-    _migrated[0].restore()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for table in _tables_with_rows(cursor):
+                # The foreign keys are checked at commit, so the order does not matter.
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+        _migrated[0].restore()
     ContentType.objects.clear_cache()
+
+
+def _tables_with_rows(cursor) -> list[str]:
+    """The tables of `_tables()` that are not empty, asked in one query."""
+    tables = [model._meta.db_table for model in _tables()]
+    cursor.execute(
+        " UNION ALL ".join(
+            f"SELECT {index} WHERE EXISTS (SELECT 1 FROM {connection.ops.quote_name(table)})"
+            for index, table in enumerate(tables)
+        )
+    )
+    return [tables[index] for (index,) in cursor.fetchall()]
