@@ -12,6 +12,7 @@ from django.utils import timezone
 from ctportal.demo import data
 from donors.models import Allocation, Disbursement, FundingAgreement
 from organisations.models import Role
+from tests.conftest import built_per_module
 from workplans.models import Activity, ProgressUpdate, WorkplanVersion
 
 
@@ -24,9 +25,18 @@ def _row_counts() -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def demo(db):
+def _load_demo() -> None:
     call_command("load_demo", verbosity=0, reports=False)
+
+
+# The command under test, run once for the module's tests (about a second a run); each test
+# rolls back to what it wrote.
+demo_loaded = built_per_module(_load_demo, name="demo_loaded")
+
+
+@pytest.fixture
+def demo(db, demo_loaded):
+    """What load_demo writes into an empty database."""
 
 
 def test_running_load_demo_twice_changes_nothing(demo):
