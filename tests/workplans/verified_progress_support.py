@@ -26,7 +26,7 @@ def searched_summary(*, user, group_by: str, workplan_id: int | None, quarter: i
         activities = activities.filter(version__workplan_id=workplan_id)
     activities = list(activities)
     # The verified updates the user sees of these activities' lineages, searched in one
-    # query (the tests ask thousands of times); the latest per lineage is picked below.
+    # query (the tests ask thousands of times).
     updates = visible_progress_updates(
         user,
         ProgressUpdate.objects.filter(
@@ -36,17 +36,17 @@ def searched_summary(*, user, group_by: str, workplan_id: int | None, quarter: i
     )
     if quarter is not None:
         updates = updates.filter(quarter__lte=quarter)
-    latest: dict = {}
-    for lineage, *found in updates.values_list(
-        "activity__lineage", "quarter", "pk", "status", "percent_complete"
-    ):
-        if lineage not in latest or found[:2] > latest[lineage][:2]:
-            latest[lineage] = found
+    # Oldest first, so each lineage ends on its highest quarter, the newest on a tie.
+    latest = {
+        lineage: (status, percent)
+        for lineage, status, percent in updates.order_by("quarter", "pk").values_list(
+            "activity__lineage", "status", "percent_complete"
+        )
+    }
     groups: dict = {}
     everything = []
     for activity in activities:
-        found = latest.get(activity.lineage)
-        pair = (found[2], found[3]) if found else (None, None)
+        pair = latest.get(activity.lineage, (None, None))
         everything.append(pair)
         if group_by == "workplan":
             workplan = activity.version.workplan
